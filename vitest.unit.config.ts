@@ -1,0 +1,10 @@
+import { defineConfig } from 'vitest/config'
+
+// Unit and component tests that run in Node: license, proof, egress proxy, sandbox.
+export default defineConfig({
+  test: {
+    include: ['license/**/*.test.ts', 'proof/**/*.test.ts', 'egress-proxy/**/*.test.ts', 'sandbox/**/*.test.ts'],
+    environment: 'node',
+    testTimeout: 20_000,
+  },
+})
