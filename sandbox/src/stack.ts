@@ -1,0 +1,273 @@
+// The local stack: sandbox (DingTalk + mailbox), egress proxy and worker (wrangler dev, local D1)
+// as real processes on loopback, wired together with generated dev keys. Used by `npm start` and
+// the full-stack tests.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { createWriteStream, type WriteStream } from 'node:fs'
+import { mkdir, writeFile } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
+import { loadDevSecrets, toEnvFile } from './dev-keys.ts'
+
+export type StackOptions = {
+  /** Repository root. */
+  root: string
+  ports?: { worker?: number; proxy?: number; sandbox?: number }
+  /** Where keys, env files and local D1 live; defaults to `<root>/.dev`. */
+  stateDir?: string
+  /** The proxy's outbound source address, the only one the sandbox DingTalk accepts. */
+  egressAddress?: string
+  /** DingTalk's push retry delays in ms (10 s, 30 s in real life). */
+  pushRetryDelays?: number[]
+  /** How often to fire the worker's cron locally (ms); 0 disables. */
+  cronIntervalMs?: number
+  /** Where child output goes: 'inherit' prefixes lines to our stdout, `{ file }` appends them to a file. */
+  output?: 'inherit' | 'ignore' | { file: string }
+  /** Extra variables for each part. */
+  env?: { worker?: Record<string, string>; proxy?: Record<string, string>; sandbox?: Record<string, string> }
+}
+
+export type Stack = {
+  urls: { worker: string; proxy: string; sandbox: string; apply: string; console: string; inbox: string }
+  secretsFile: string
+  createdSecrets: boolean
+  triggerCron(): Promise<void>
+  stop(): Promise<void>
+}
+
+const PROCESS_CODE = 'PROC-LICENSEDESK-DEV'
+
+type Sink = NodeJS.WritableStream | WriteStream | null
+
+function run(command: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; label: string; sink: Sink }): ChildProcess {
+  // Own process group, so stopping it also stops what it spawned (wrangler → workerd).
+  const piped = options.sink ? 'pipe' : 'ignore'
+  const child = spawn(command, args, {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
+    detached: true,
+    stdio: ['ignore', piped, piped],
+  })
+  const sink = options.sink
+  if (sink) {
+    for (const stream of [child.stdout, child.stderr]) {
+      let rest = ''
+      stream?.setEncoding('utf8')
+      stream?.on('data', (chunk: string) => {
+        const lines = (rest + chunk).split('\n')
+        rest = lines.pop() ?? ''
+        for (const line of lines) if (line.trim()) sink.write(`[${options.label}] ${line}\n`)
+      })
+    }
+  }
+  return child
+}
+
+function exited(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode)
+  return new Promise((done) => child.once('exit', (code) => done(code)))
+}
+
+async function stopGroup(child: ChildProcess): Promise<void> {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return
+  const signal = (name: NodeJS.Signals) => {
+    try {
+      process.kill(-child.pid!, name)
+    } catch {
+      // already gone
+    }
+  }
+  signal('SIGTERM')
+  const timer = setTimeout(() => signal('SIGKILL'), 5000)
+  await exited(child)
+  clearTimeout(timer)
+  signal('SIGKILL') // leftovers of the group (workerd)
+}
+
+async function runToEnd(command: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; label: string }): Promise<void> {
+  const child = spawn(command, args, { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  let output = ''
+  child.stdout.on('data', (chunk) => (output += chunk))
+  child.stderr.on('data', (chunk) => (output += chunk))
+  const code = await exited(child)
+  if (code !== 0) throw new Error(`${options.label} failed (exit ${code}):\n${output}`)
+}
+
+async function waitFor(url: string, child: ChildProcess, label: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${label} exited with code ${child.exitCode} before it was ready`)
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(2000) })
+      await response.arrayBuffer()
+      if (response.status < 500) return
+    } catch {
+      // not up yet
+    }
+    await new Promise((done) => setTimeout(done, 250))
+  }
+  throw new Error(`${label} did not answer ${url} within ${timeoutMs / 1000} s`)
+}
+
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const root = resolve(options.root)
+  const stateDir = resolve(options.stateDir ?? join(root, '.dev'))
+  const output = options.output ?? 'inherit'
+  const sink: Sink =
+    output === 'inherit' ? process.stdout : output === 'ignore' ? null : createWriteStream(output.file, { flags: 'a' })
+  const ports = { worker: 8787, proxy: 8788, sandbox: 8789, ...options.ports }
+  const egressAddress = options.egressAddress ?? '127.0.0.2'
+  const node = process.execPath
+  const nodeFlags = ['--experimental-strip-types', '--no-warnings=ExperimentalWarning']
+
+  await mkdir(stateDir, { recursive: true })
+  const secretsFile = join(stateDir, 'secrets.json')
+  const { secrets, created } = await loadDevSecrets(secretsFile)
+  const { dingtalk } = secrets
+
+  const workerUrl = `http://127.0.0.1:${ports.worker}`
+  const proxyUrl = `http://127.0.0.1:${ports.proxy}`
+  const sandboxUrl = `http://127.0.0.1:${ports.sandbox}`
+  const publicOrigin = `http://localhost:${ports.worker}`
+
+  const workerEnvFile = join(stateDir, 'worker.env')
+  await writeFile(
+    workerEnvFile,
+    toEnvFile({
+      WORKER_PRIVATE_JWK: JSON.stringify(secrets.workerPrivateJwk),
+      PROXY_PUBLIC_JWK: JSON.stringify(secrets.proxyPublicJwk),
+      LICENSE_PRIVATE_JWK: JSON.stringify(secrets.licensePrivateJwk),
+      LICENSE_PUBLIC_JWKS: JSON.stringify({ keys: [secrets.licensePublicJwk] }),
+      RESEND_API_KEY: secrets.resendApiKey,
+      PUBLIC_ORIGIN: publicOrigin,
+      EGRESS_URL: `http://localhost:${ports.proxy}`,
+      RESEND_BASE_URL: `http://localhost:${ports.sandbox}`,
+      DINGTALK_PROCESS_CODE: PROCESS_CODE,
+      ...options.env?.worker,
+    }),
+    { mode: 0o600 },
+  )
+
+  const persistTo = join(stateDir, 'wrangler-state')
+  const wrangler = join(root, 'node_modules', 'wrangler', 'bin', 'wrangler.js')
+  const wranglerEnv = { WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', NO_COLOR: '1' }
+  await runToEnd(node, [wrangler, 'd1', 'migrations', 'apply', 'licensedesk', '--local', '--persist-to', persistTo], {
+    cwd: root,
+    env: { ...wranglerEnv, CI: 'true' },
+    label: 'applying D1 migrations',
+  })
+
+  const children: ChildProcess[] = []
+  const stop = async () => {
+    clearInterval(cronTimer)
+    await Promise.all(children.map(stopGroup))
+    if (sink && sink !== process.stdout) (sink as WriteStream).end()
+  }
+  let cronTimer: NodeJS.Timeout | undefined
+
+  try {
+    const sandbox = run(node, [...nodeFlags, 'sandbox/src/main.ts'], {
+      cwd: root,
+      label: 'sandbox',
+      sink,
+      env: {
+        SANDBOX_PORT: String(ports.sandbox),
+        SANDBOX_HOST: '127.0.0.1',
+        SANDBOX_PUBLIC_URL: `http://localhost:${ports.sandbox}`,
+        DINGTALK_APP_KEY: dingtalk.appKey,
+        DINGTALK_APP_SECRET: dingtalk.appSecret,
+        DINGTALK_CALLBACK_TOKEN: dingtalk.callbackToken,
+        DINGTALK_CALLBACK_AES_KEY: dingtalk.aesKey,
+        DINGTALK_CORP_ID: dingtalk.corpId,
+        DINGTALK_PROCESS_CODE: PROCESS_CODE,
+        DINGTALK_ALLOWED_IPS: egressAddress,
+        SANDBOX_PUSH_URL: `${proxyUrl}/dingtalk/events`,
+        SANDBOX_RETRY_DELAYS: (options.pushRetryDelays ?? [10_000, 30_000]).join(','),
+        RESEND_API_KEYS: secrets.resendApiKey,
+        ...options.env?.sandbox,
+      },
+    })
+    children.push(sandbox)
+
+    const proxy = run(node, [...nodeFlags, 'egress-proxy/src/main.ts'], {
+      cwd: root,
+      label: 'proxy',
+      sink,
+      env: {
+        PORT: String(ports.proxy),
+        HOST: '127.0.0.1',
+        WORKER_URL: workerUrl,
+        WORKER_PUBLIC_JWK: JSON.stringify(secrets.workerPublicJwk),
+        PROXY_PRIVATE_JWK: JSON.stringify(secrets.proxyPrivateJwk),
+        DINGTALK_APP_KEY: dingtalk.appKey,
+        DINGTALK_APP_SECRET: dingtalk.appSecret,
+        DINGTALK_CALLBACK_TOKEN: dingtalk.callbackToken,
+        DINGTALK_CALLBACK_AES_KEY: dingtalk.aesKey,
+        DINGTALK_API_BASE: sandboxUrl,
+        DINGTALK_OAPI_BASE: sandboxUrl,
+        EGRESS_LOCAL_ADDRESS: egressAddress,
+        LOG_LEVEL: 'info',
+        LOG_PRETTY: output === 'inherit' ? '1' : '',
+        ...options.env?.proxy,
+      },
+    })
+    children.push(proxy)
+
+    const worker = run(
+      node,
+      [
+        wrangler,
+        'dev',
+        '--port',
+        String(ports.worker),
+        '--ip',
+        '127.0.0.1',
+        '--inspector-port',
+        '0',
+        '--persist-to',
+        persistTo,
+        '--env-file',
+        workerEnvFile,
+        '--test-scheduled',
+        '--show-interactive-dev-session=false',
+        '--log-level',
+        'warn',
+      ],
+      { cwd: root, label: 'worker', sink, env: { ...wranglerEnv, CI: 'true' } },
+    )
+    children.push(worker)
+
+    await Promise.all([
+      waitFor(`${sandboxUrl}/_sandbox/instances`, sandbox, 'sandbox', 20_000),
+      waitFor(`${proxyUrl}/healthz`, proxy, 'proxy', 20_000),
+      waitFor(`${workerUrl}/api/config`, worker, 'worker', 90_000),
+    ])
+  } catch (error) {
+    await stop()
+    throw error
+  }
+
+  const triggerCron = async () => {
+    const response = await fetch(`${workerUrl}/__scheduled?cron=${encodeURIComponent('* * * * *')}`)
+    await response.arrayBuffer()
+    if (!response.ok) throw new Error(`cron trigger answered ${response.status}`)
+  }
+  const interval = options.cronIntervalMs ?? 60_000
+  if (interval > 0) {
+    cronTimer = setInterval(() => triggerCron().catch(() => undefined), interval)
+    cronTimer.unref()
+  }
+
+  return {
+    urls: {
+      worker: publicOrigin,
+      proxy: `http://localhost:${ports.proxy}`,
+      sandbox: `http://localhost:${ports.sandbox}`,
+      apply: `${publicOrigin}/apply?fc=${encodeURIComponent('HM-7F3A-19C2-88D1-4E5B-A0C7-2D9E-6B14')}&product=hypermotion`,
+      console: `http://localhost:${ports.sandbox}/console`,
+      inbox: `http://localhost:${ports.sandbox}/inbox`,
+    },
+    secretsFile,
+    createdSecrets: created,
+    triggerCron,
+    stop,
+  }
+}

@@ -1,0 +1,106 @@
+// A person on a phone: scan → apply → approve in the DingTalk console → status page and inbox,
+// in Debian's Chromium at 390×844. Screenshots land in test/artifacts/ for a human to look at.
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { chromium, type Browser } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Stack } from '../sandbox/src/stack.ts'
+import { ARTIFACTS, emailsTo, eventually, instanceFor, instanceIdOf, startTestStack } from './helpers.ts'
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+]
+const FEATURE_CODE = 'HM-9C41-7A2E-55D0-B3F8-1E6A-0D77-C2B9-4F18-8A3D-6E05-91BC-27F4-D6A1-3B8E'
+
+let stack: Stack
+let browser: Browser
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM} (apt-get install chromium)`)
+  stack = await startTestStack('browser')
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS })
+})
+
+afterAll(async () => {
+  await browser?.close()
+  await stack?.stop()
+})
+
+describe('a customer on a phone', () => {
+  it('applies from the QR link, gets approved, and follows the status to the emailed license', async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'en-US', deviceScaleFactor: 2, isMobile: true, hasTouch: true })
+    const page = await context.newPage()
+    const email = `phone-${Date.now()}@example.com`
+
+    await page.goto(`${stack.urls.worker}/apply?fc=${encodeURIComponent(FEATURE_CODE)}&product=hypermotion`)
+    const featureCode = page.getByLabel('Feature code')
+    expect(await featureCode.inputValue()).toBe(FEATURE_CODE)
+    expect(await featureCode.isEditable()).toBe(false)
+
+    // A field error shows before submit.
+    await page.getByLabel('Email').fill('not-an-email')
+    await page.getByLabel('Email').blur()
+    expect(await page.getByLabel('Email').getAttribute('aria-invalid')).toBe('true')
+
+    await page.getByLabel('Name', { exact: true }).fill('Li Wei')
+    await page.getByLabel('Company').fill('Example Cloud Ltd.')
+    await page.getByLabel('Email').fill(email)
+    await page.getByLabel('Quantity').fill('12')
+    await page.getByRole('radiogroup', { name: 'Validity' }).getByRole('radio').nth(1).check()
+    await page.getByLabel('Note (optional)').fill('Production cluster')
+    await page.screenshot({ path: join(ARTIFACTS, 'apply-filled.png'), fullPage: true })
+    await page.getByRole('button', { name: 'Submit application' }).click()
+
+    const applicationId = (await page.getByTestId('application-id').textContent({ timeout: 15_000 }))?.trim()
+    expect(applicationId).toBeTruthy()
+    await page.screenshot({ path: join(ARTIFACTS, 'apply-submitted.png'), fullPage: true })
+    const statusHref = await page.getByRole('link', { name: 'View status' }).getAttribute('href')
+    expect(statusHref).toContain(`/status/${applicationId}`)
+
+    // The approver, in the sandbox DingTalk console.
+    const instance = await instanceFor(stack, applicationId!)
+    const approver = await context.newPage()
+    await approver.goto(stack.urls.console)
+    const card = approver.locator(`[data-instance-id="${instanceIdOf(instance)}"]`)
+    expect(await card.textContent()).toContain(FEATURE_CODE)
+    expect(await card.textContent()).toContain('Example Cloud Ltd.')
+    await approver.screenshot({ path: join(ARTIFACTS, 'console.png'), fullPage: true })
+    await card.getByRole('button', { name: 'Approve' }).click()
+
+    await eventually(async () => (await emailsTo(stack, email)).length > 0, 'the license email')
+    await page.goto(new URL(statusHref!, stack.urls.worker).toString())
+    await page.getByRole('heading', { name: 'Application status' }).waitFor()
+    await eventually(async () => {
+      await page.reload()
+      const items = await page.getByRole('listitem').allTextContents()
+      return items.length >= 5
+    }, 'five timeline steps on the status page')
+    await page.screenshot({ path: join(ARTIFACTS, 'status.png'), fullPage: true })
+
+    const inbox = await context.newPage()
+    await inbox.goto(stack.urls.inbox)
+    expect(await inbox.content()).toContain(email)
+    await inbox.screenshot({ path: join(ARTIFACTS, 'inbox.png'), fullPage: true })
+    await context.close()
+  })
+
+  it('shows the page in Chinese for a Chinese phone, with the feature code editable without a QR', async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN', isMobile: true })
+    const page = await context.newPage()
+    await page.goto(`${stack.urls.worker}/apply?product=hypermotion`)
+    const featureCode = page.getByLabel('特征码')
+    expect(await featureCode.isEditable()).toBe(true)
+    await page.getByRole('button', { name: '提交申请' }).click()
+    expect(await page.getByLabel('姓名').getAttribute('aria-invalid')).toBe('true')
+    await page.screenshot({ path: join(ARTIFACTS, 'apply-zh-errors.png'), fullPage: true })
+    await context.close()
+  })
+})

@@ -1,0 +1,201 @@
+// The whole flow over real HTTP between real processes: worker (wrangler dev, local D1), egress
+// proxy and the sandbox DingTalk + mailbox.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { verifyLicense } from '../license/src/index.ts'
+import type { Stack } from '../sandbox/src/stack.ts'
+import { emailsTo, eventually, instanceFor, instanceIdOf, json, startTestStack } from './helpers.ts'
+
+let stack: Stack
+let counter = 0
+
+beforeAll(async () => {
+  stack = await startTestStack('full-stack')
+})
+
+afterAll(async () => {
+  await stack?.stop()
+})
+
+function application(overrides: Record<string, unknown> = {}) {
+  counter += 1
+  return {
+    name: '张三',
+    company: '杭州示例科技有限公司 <Test & Co>',
+    email: `buyer${counter}-${Date.now()}@example.com`,
+    phone: '+86 138 0000 0000',
+    featureCode: `HM-${'A1B2C3D4'.repeat(7)}-${counter}`,
+    quantity: 25,
+    validityDays: 90,
+    note: 'for the migration project',
+    locale: 'zh-CN',
+    product: 'hypermotion',
+    ...overrides,
+  }
+}
+
+async function submit(body: Record<string, unknown>) {
+  return json<{ id: string; status: string; statusUrl: string; error?: { code: string } }>(`${stack.urls.worker}/api/applications`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  })
+}
+
+async function statusOf(statusUrl: string) {
+  const url = new URL(statusUrl)
+  const id = url.pathname.split('/').pop()
+  return json<any>(`${stack.urls.worker}/api/applications/${id}?t=${url.searchParams.get('t')}`)
+}
+
+async function decide(applicationId: string, decision: 'approve' | 'reject') {
+  const instance = await instanceFor(stack, applicationId)
+  const { status } = await json(`${stack.urls.sandbox}/_sandbox/instances/${instanceIdOf(instance)}/${decision}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{}',
+  })
+  expect(status).toBe(200)
+  return instanceIdOf(instance)
+}
+
+describe('the local stack, end to end', () => {
+  it('approves an application and emails exactly one license that verifies against the JWKS', async () => {
+    const input = application()
+    const created = await submit(input)
+    expect(created.status).toBe(201)
+    expect(created.body.status).toBe('pending_approval')
+
+    const instance = await instanceFor(stack, created.body.id)
+    const form = Object.fromEntries(instance.formComponentValues.map((field) => [field.name, field.value]))
+    for (const value of [input.featureCode, '25', '90', input.name, input.company, input.email]) {
+      expect(Object.values(form)).toContain(value)
+    }
+
+    await decide(created.body.id, 'approve')
+    const [email] = await eventually(async () => {
+      const emails = await emailsTo(stack, input.email)
+      return emails.length > 0 && emails
+    }, 'the license email')
+
+    const status = await eventually(async () => {
+      const { body } = await statusOf(created.body.statusUrl)
+      return body.status === 'delivered' && body
+    }, 'status delivered')
+    expect(status.timeline.map((step: { status: string }) => step.status)).toEqual([
+      'submitted',
+      'pending_approval',
+      'approved',
+      'issued',
+      'delivered',
+    ])
+
+    const attachment = email.attachments?.[0]
+    expect(attachment?.filename).toBe(`hypermotion-${status.license.id}.lic`)
+    const text = Buffer.from(attachment!.content, 'base64').toString('utf8')
+    expect(text).toMatch(/^-----BEGIN LICENSE-----/)
+
+    const jwks = await json(`${stack.urls.worker}/.well-known/jwks.json`)
+    expect(jwks.status).toBe(200)
+    const terms = await verifyLicense(text, {
+      keys: jwks.body,
+      product: 'hypermotion',
+      featureCode: input.featureCode,
+      now: new Date(),
+    })
+    expect(terms).toMatchObject({ fc: input.featureCode, qty: 25, aud: 'hypermotion', app: created.body.id })
+    expect((terms as { exp: number; nbf: number }).exp - (terms as { nbf: number }).nbf).toBe(90 * 86400)
+    expect(email.html).not.toContain('<Test & Co>')
+
+    // Nothing else arrives for this applicant.
+    await new Promise((done) => setTimeout(done, 1500))
+    expect(await emailsTo(stack, input.email)).toHaveLength(1)
+  })
+
+  it('rejects an application and emails one rejection notice without a license', async () => {
+    const input = application({ locale: 'en' })
+    const created = await submit(input)
+    expect(created.status).toBe(201)
+    await decide(created.body.id, 'reject')
+
+    const emails = await eventually(async () => {
+      const found = await emailsTo(stack, input.email)
+      return found.length > 0 && found
+    }, 'the rejection email')
+    expect(emails).toHaveLength(1)
+    expect(emails[0].attachments ?? []).toHaveLength(0)
+    const { body } = await statusOf(created.body.statusUrl)
+    expect(body.status).toBe('rejected')
+    expect(body.license).toBeNull()
+  })
+
+  it('delivers one license and one email when the same push arrives three times', async () => {
+    const input = application()
+    const created = await submit(input)
+    const instanceId = await decide(created.body.id, 'approve')
+    await eventually(async () => (await emailsTo(stack, input.email)).length > 0, 'the first email')
+
+    for (let i = 0; i < 2; i += 1) {
+      const again = await json(`${stack.urls.sandbox}/_sandbox/instances/${instanceId}/push`, { method: 'POST' })
+      expect(again.status).toBe(200)
+    }
+    await stack.triggerCron()
+    await new Promise((done) => setTimeout(done, 1500))
+    expect(await emailsTo(stack, input.email)).toHaveLength(1)
+    const { body } = await statusOf(created.body.statusUrl)
+    expect(body.status).toBe('delivered')
+    expect(body.timeline.filter((step: { status: string }) => step.status === 'approved')).toHaveLength(1)
+  })
+
+  it('keeps an application when DingTalk is down and submits it from the cron later', async () => {
+    await json(`${stack.urls.sandbox}/_sandbox/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ dingtalkDown: true }),
+    })
+    const input = application()
+    const created = await submit(input)
+    await json(`${stack.urls.sandbox}/_sandbox/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ dingtalkDown: false }),
+    })
+    expect(created.status).toBe(503)
+    expect(created.body.error?.code).toBe('DINGTALK_UNAVAILABLE')
+    expect(created.body.id).toBeTruthy()
+    expect((await statusOf(created.body.statusUrl)).body.status).toBe('submitted')
+
+    await eventually(async () => {
+      await stack.triggerCron()
+      return (await statusOf(created.body.statusUrl)).body.status === 'pending_approval'
+    }, 'the cron to submit the kept application', 30_000)
+    await instanceFor(stack, created.body.id)
+  })
+
+  it('refuses unsigned calls at the proxy and at the worker', async () => {
+    const relay = await json(`${stack.urls.proxy}/relay/api/v1.0/workflow/processInstances`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    })
+    expect(relay.status).toBe(401)
+    expect(relay.body.error.code).toBe('PROOF_MISSING')
+
+    const events = await json(`${stack.urls.worker}/internal/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ EventType: 'bpms_instance_change', processInstanceId: 'x', type: 'finish', result: 'agree' }),
+    })
+    expect(events.status).toBe(401)
+    expect(events.body.error.code).toBe('PROOF_MISSING')
+  })
+
+  it('refuses DingTalk API calls that do not come from the whitelisted egress address', async () => {
+    const direct = await json(`${stack.urls.sandbox}/v1.0/oauth2/accessToken`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ appKey: 'x', appSecret: 'y' }),
+    })
+    expect(direct.status).toBe(403)
+    expect(direct.body.code).toBe('Forbidden.AccessDenied.IpNotInWhiteList')
+  })
+})

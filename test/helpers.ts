@@ -1,0 +1,84 @@
+// Shared by the full-stack and browser tests: a stack on free ports with its own state, and
+// polling helpers for the asynchronous steps (push, outbox).
+import { mkdir, mkdtemp } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { startStack, type Stack } from '../sandbox/src/stack.ts'
+
+export const ROOT = resolve(import.meta.dirname, '..')
+export const ARTIFACTS = join(ROOT, 'test', 'artifacts')
+
+function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer()
+    server.once('error', fail)
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number }
+      server.close(() => done(port))
+    })
+  })
+}
+
+export async function startTestStack(name: string): Promise<Stack> {
+  await mkdir(ARTIFACTS, { recursive: true })
+  const stateDir = await mkdtemp(join(tmpdir(), `licensedesk-${name}-`))
+  return startStack({
+    root: ROOT,
+    stateDir,
+    ports: { worker: await freePort(), proxy: await freePort(), sandbox: await freePort() },
+    pushRetryDelays: [1000, 2000],
+    cronIntervalMs: 0,
+    output: { file: join(ARTIFACTS, `${name}-stack.log`) },
+  })
+}
+
+export async function eventually<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  let last: unknown
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe()
+      if (value !== undefined && value !== false) return value as T
+    } catch (error) {
+      last = error
+    }
+    await new Promise((done) => setTimeout(done, 200))
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`)
+}
+
+export async function json<T = any>(url: string, init?: RequestInit): Promise<{ status: number; body: T }> {
+  const response = await fetch(url, init)
+  const text = await response.text()
+  return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T }
+}
+
+export type SandboxEmail = {
+  id: string
+  from: string
+  to: string | string[]
+  subject: string
+  html?: string
+  text?: string
+  attachments?: { filename: string; content: string; content_type?: string }[]
+}
+
+export async function emailsTo(stack: Stack, address: string): Promise<SandboxEmail[]> {
+  const { body } = await json<{ data: SandboxEmail[] }>(`${stack.urls.sandbox}/_sandbox/emails`)
+  return body.data.filter((email) => [email.to].flat().includes(address))
+}
+
+export type SandboxInstance = { id?: string; instanceId?: string; processInstanceId?: string; status: string; formComponentValues: { name: string; value: string }[] }
+
+export function instanceIdOf(instance: SandboxInstance): string {
+  return (instance.instanceId ?? instance.processInstanceId ?? instance.id) as string
+}
+
+/** The sandbox instance whose form carries the given application id. */
+export async function instanceFor(stack: Stack, applicationId: string): Promise<SandboxInstance> {
+  return eventually(async () => {
+    const { body } = await json<{ data: SandboxInstance[] }>(`${stack.urls.sandbox}/_sandbox/instances`)
+    return body.data.find((instance) => instance.formComponentValues.some((field) => field.value === applicationId))
+  }, `the DingTalk instance of ${applicationId}`)
+}
