@@ -1,9 +1,15 @@
 import { defineConfig } from 'vitest/config'
 
-// Unit and component tests that run in Node: license, proof, egress proxy, sandbox.
+// Unit and component tests that run in Node: license, proof, egress proxy, sandbox, page logic.
 export default defineConfig({
   test: {
-    include: ['license/**/*.test.ts', 'proof/**/*.test.ts', 'egress-proxy/**/*.test.ts', 'sandbox/**/*.test.ts'],
+    include: [
+      'license/**/*.test.ts',
+      'proof/**/*.test.ts',
+      'egress-proxy/**/*.test.ts',
+      'sandbox/**/*.test.ts',
+      'worker/web/**/*.test.ts',
+    ],
     environment: 'node',
     testTimeout: 20_000,
   },
