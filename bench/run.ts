@@ -1,0 +1,35 @@
+// `npm run bench`: runs every benchmark under bench/ in turn and prints its table, pinned to one
+// core (taskset, Linux) so "per core" figures mean one core. Add new benchmarks to BENCHES.
+import { spawnSync } from 'node:child_process'
+import { cpus } from 'node:os'
+import { fileURLToPath } from 'node:url'
+
+type Bench = { name: string; run: () => Promise<string> }
+
+const BENCHES: Bench[] = [
+  {
+    name: 'license (license/src: issue, verify, size)',
+    run: async () => {
+      const { benchLicense, licenseTable } = await import('./license.ts')
+      return licenseTable(await benchLicense())
+    },
+  },
+]
+
+const PINNED = 'LICENSEDESK_BENCH_PINNED'
+
+if (process.env[PINNED] === undefined && spawnSync('taskset', ['-c', '0', 'true']).status === 0) {
+  const script = fileURLToPath(import.meta.url)
+  const child = spawnSync('taskset', ['-c', '0', process.execPath, ...process.execArgv, script, ...process.argv.slice(2)], {
+    stdio: 'inherit',
+    env: { ...process.env, [PINNED]: 'CPU 0 (taskset -c 0)' },
+  })
+  process.exit(child.status ?? 1)
+}
+
+const pinned = process.env[PINNED] ?? 'not pinned (no taskset): per-core figures include cross-core hand-offs'
+console.log(`licensedesk benchmarks: Node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'}, ${pinned}\n`)
+for (const bench of BENCHES) {
+  console.log(`## ${bench.name}\n`)
+  console.log(`${await bench.run()}\n`)
+}

@@ -1,0 +1,137 @@
+// The proxy's configuration: read once from the environment, checked, keys imported, frozen.
+// Errors name the variable and never echo its value (most of them are secrets).
+import { isIP } from 'node:net'
+import { importPublicKeys, importSigningKey, type PublicKeySet, type SigningKey } from '../../proof/src/index.ts'
+import { CallbackCryptoError, DingTalkCrypto } from './dingtalk-crypto.ts'
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+
+export type ProxyConfig = Readonly<{
+  port: number
+  host: string
+  workerUrl: URL
+  workerKeys: PublicKeySet
+  proxyKey: SigningKey
+  dingtalk: Readonly<{
+    appKey: string
+    appSecret: string
+    callbackToken: string
+    callbackAesKey: string
+    ownerKey: string
+    apiBase: URL
+    oapiBase: URL
+  }>
+  egressLocalAddress: string | undefined
+  logLevel: LogLevel
+  logPretty: boolean
+}>
+
+export type Env = Record<string, string | undefined>
+
+export class ConfigError extends Error {
+  readonly variable: string
+  readonly reason: string
+
+  constructor(variable: string, reason: string) {
+    super(`${variable}: ${reason}`)
+    this.name = 'ConfigError'
+    this.variable = variable
+    this.reason = reason
+  }
+}
+
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+
+function optional(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim()
+  return value ? value : undefined
+}
+
+function required(env: Env, name: string): string {
+  const value = optional(env, name)
+  if (value === undefined) throw new ConfigError(name, 'is required')
+  return value
+}
+
+function port(env: Env, name: string, fallback: number): number {
+  const raw = optional(env, name)
+  if (raw === undefined) return fallback
+  const value = Number(raw)
+  if (!/^\d+$/.test(raw) || value > 65535) throw new ConfigError(name, 'must be a port number (0-65535)')
+  return value
+}
+
+function baseUrl(env: Env, name: string, fallback?: string): URL {
+  const raw = fallback === undefined ? required(env, name) : (optional(env, name) ?? fallback)
+  let url: URL
+  try {
+    url = new URL(raw)
+  } catch {
+    throw new ConfigError(name, 'is not a valid URL')
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError(name, 'must be an http(s) URL')
+  if (url.username || url.password) throw new ConfigError(name, 'must not carry credentials')
+  if (url.search || url.hash) throw new ConfigError(name, 'must not carry a query or fragment')
+  return url
+}
+
+function noWhitespace(env: Env, name: string): string {
+  const value = required(env, name)
+  if (/\s/.test(value)) throw new ConfigError(name, 'must not contain whitespace')
+  return value
+}
+
+async function keyOf<T>(name: string, load: () => Promise<T>): Promise<T> {
+  try {
+    return await load()
+  } catch (error) {
+    if (error instanceof ConfigError) throw error
+    // jose/proof messages describe the shape (not the value), e.g. "has no private part (d)".
+    const reason = error instanceof TypeError ? error.message.replace(/^key:?\s*/, '') : 'cannot be imported'
+    throw new ConfigError(name, reason)
+  }
+}
+
+/** Reads and checks the environment; imports the keys. Throws ConfigError naming the variable. */
+export async function loadConfig(env: Env): Promise<ProxyConfig> {
+  const appKey = required(env, 'DINGTALK_APP_KEY')
+  const callbackAesKey = required(env, 'DINGTALK_CALLBACK_AES_KEY')
+  const callbackToken = noWhitespace(env, 'DINGTALK_CALLBACK_TOKEN')
+  const ownerKey = optional(env, 'DINGTALK_OWNER_KEY') ?? appKey
+  try {
+    new DingTalkCrypto({ token: callbackToken, aesKey: callbackAesKey, ownerKey })
+  } catch (error) {
+    if (error instanceof CallbackCryptoError) throw new ConfigError('DINGTALK_CALLBACK_AES_KEY', 'must be 43 letters or digits')
+    throw error
+  }
+
+  const egressLocalAddress = optional(env, 'EGRESS_LOCAL_ADDRESS')
+  if (egressLocalAddress !== undefined && isIP(egressLocalAddress) === 0) {
+    throw new ConfigError('EGRESS_LOCAL_ADDRESS', 'must be an IPv4 or IPv6 address')
+  }
+  const logLevel = (optional(env, 'LOG_LEVEL') ?? 'info').toLowerCase() as LogLevel
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`)
+  const pretty = (optional(env, 'LOG_PRETTY') ?? '0').toLowerCase()
+  if (!['0', '1', 'true', 'false'].includes(pretty)) throw new ConfigError('LOG_PRETTY', 'must be 1 or 0')
+
+  const config: ProxyConfig = {
+    port: port(env, 'PORT', 8788),
+    host: optional(env, 'HOST') ?? '0.0.0.0',
+    workerUrl: baseUrl(env, 'WORKER_URL'),
+    workerKeys: await keyOf('WORKER_PUBLIC_JWK', () => importPublicKeys(required(env, 'WORKER_PUBLIC_JWK'), 'key')),
+    proxyKey: await keyOf('PROXY_PRIVATE_JWK', () => importSigningKey(required(env, 'PROXY_PRIVATE_JWK'), 'key')),
+    dingtalk: Object.freeze({
+      appKey,
+      appSecret: required(env, 'DINGTALK_APP_SECRET'),
+      callbackToken,
+      callbackAesKey,
+      ownerKey,
+      apiBase: baseUrl(env, 'DINGTALK_API_BASE', 'https://api.dingtalk.com'),
+      oapiBase: baseUrl(env, 'DINGTALK_OAPI_BASE', 'https://oapi.dingtalk.com'),
+    }),
+    egressLocalAddress,
+    logLevel,
+    logPretty: pretty === '1' || pretty === 'true',
+  }
+  return Object.freeze(config)
+}

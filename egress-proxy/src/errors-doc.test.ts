@@ -1,0 +1,23 @@
+import { readFileSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
+import { PROXY_ERROR_CODES } from './errors.ts'
+
+const doc = readFileSync(new URL('../../docs/errors.md', import.meta.url), 'utf8')
+const proxySection = doc.split(/^## /m).find((s) => s.startsWith('Egress proxy')) ?? ''
+
+describe('docs/errors.md', () => {
+  it('lists every code the proxy can answer', () => {
+    const missing = PROXY_ERROR_CODES.filter((code) => !doc.includes(`| \`${code}\` |`))
+    expect(missing).toEqual([])
+  })
+
+  it('lists the proxy-only codes in the Egress proxy section', () => {
+    const own = PROXY_ERROR_CODES.filter((code) => !code.startsWith('PROOF_'))
+    expect(own.filter((code) => !proxySection.includes(`| \`${code}\` |`))).toEqual([])
+  })
+
+  it('lists no code in the Egress proxy section that the proxy cannot answer', () => {
+    const listed = [...proxySection.matchAll(/^\| `([A-Z_]+)` \|/gm)].map((m) => m[1])
+    expect(listed.filter((code) => !(PROXY_ERROR_CODES as readonly string[]).includes(code))).toEqual([])
+  })
+})

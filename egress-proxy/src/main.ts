@@ -1,0 +1,55 @@
+// Entry point of the egress proxy (`npm run proxy`, and the image's CMD): reads the environment once,
+// builds the server, listens, and drains on SIGTERM/SIGINT before exiting 0.
+import { buildServer } from './server.ts'
+import { ConfigError, loadConfig } from './config.ts'
+import { createLogger } from './logger.ts'
+
+async function main(): Promise<void> {
+  let config
+  let logger
+  try {
+    config = await loadConfig(process.env)
+    logger = createLogger(config)
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`config error: ${error.variable}: ${error.reason}\n`)
+      process.exit(1)
+    }
+    throw error
+  }
+
+  const app = buildServer({ config, logger })
+  const address = await app.listen()
+  logger.info({ address: address.address, port: address.port, egressLocalAddress: config.egressLocalAddress ?? null }, 'egress proxy listening')
+
+  let stopping = false
+  const stop = (signal: string) => {
+    if (stopping) return
+    stopping = true
+    logger.info({ signal }, 'shutting down: draining in-flight requests')
+    app.close().then(
+      () => {
+        logger.info('stopped')
+        logger.flush()
+        process.exit(0)
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed')
+        logger.flush()
+        process.exit(1)
+      },
+    )
+  }
+  process.on('SIGTERM', () => stop('SIGTERM'))
+  process.on('SIGINT', () => stop('SIGINT'))
+  process.on('uncaughtException', (error) => {
+    logger.fatal({ err: error }, 'uncaught exception')
+    logger.flush()
+    process.exit(1)
+  })
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`egress proxy failed to start: ${(error as Error)?.message ?? error}\n`)
+  process.exit(1)
+})

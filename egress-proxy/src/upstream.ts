@@ -1,0 +1,132 @@
+// One upstream exchange through http-proxy-3 (native path, keep-alive agent, buffered request body).
+// The answer is handled here (selfHandleResponse) and buffered up to 1 MB so the relay can look for
+// an invalid-token error and repeat the call; a larger answer is streamed on without inspection.
+import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http'
+import { Readable } from 'node:stream'
+import { createProxyServer, type ProxyServer } from 'http-proxy-3'
+import type { Egress } from './egress.ts'
+import { UpstreamTimeoutError, UpstreamUnreachableError, type ProxyError } from './errors.ts'
+
+/** DingTalk answers are small JSON; beyond this the rest is streamed and not inspected. */
+export const RESPONSE_BUFFER_LIMIT = 1024 * 1024
+
+export type UpstreamRequest = {
+  target: URL
+  method: string
+  headers: OutgoingHttpHeaders
+  body: Buffer
+}
+
+export type UpstreamAnswer = {
+  status: number
+  headers: IncomingHttpHeaders
+  /** The answer, or its first RESPONSE_BUFFER_LIMIT bytes when `rest` is set. */
+  body: Buffer
+  /** Set when the answer was too large to buffer: the unread remainder, paused. */
+  rest?: IncomingMessage
+}
+
+type Attempt = {
+  settle(error: ProxyError | null, answer?: UpstreamAnswer): void
+  proxyReq?: { destroy(): void }
+}
+
+const TIMEOUT_CODES = new Set(['ECONNECT_TIMEOUT', 'ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT'])
+
+export type UpstreamOptions = { egress: Egress; localAddress?: string; timeoutMs?: number; connectTimeoutMs?: number }
+
+export class UpstreamClient {
+  readonly #proxy: ProxyServer
+  readonly #pending = new WeakMap<IncomingMessage, Attempt>()
+  readonly #options: UpstreamOptions
+
+  constructor(options: UpstreamOptions) {
+    this.#options = options
+    this.#proxy = createProxyServer({})
+    this.#proxy.on('proxyReq', (proxyReq, req) => {
+      const attempt = this.#pending.get(req)
+      if (attempt) attempt.proxyReq = proxyReq
+      else proxyReq.destroy()
+    })
+    this.#proxy.on('proxyRes', (proxyRes, req) => {
+      const attempt = this.#pending.get(req)
+      if (attempt) collect(proxyRes, attempt)
+      else proxyRes.destroy()
+    })
+    // The client went away mid-call: http-proxy-3 reports it here instead of the callback.
+    this.#proxy.on('econnreset', (err, req) => this.#pending.get(req)?.settle(new UpstreamUnreachableError({ cause: err })))
+    this.#proxy.on('error', (err, req) => this.#pending.get(req)?.settle(classify(err)))
+  }
+
+  /** Sends one request upstream; resolves with the (buffered) answer, rejects with a coded error. */
+  send(req: IncomingMessage, res: ServerResponse, request: UpstreamRequest): Promise<UpstreamAnswer> {
+    const { egress, localAddress, timeoutMs = 10_000, connectTimeoutMs = 5_000 } = this.#options
+    return new Promise((resolve, reject) => {
+      let done = false
+      const attempt: Attempt = {
+        settle: (error, answer) => {
+          if (done) return
+          done = true
+          clearTimeout(timer)
+          if (this.#pending.get(req) === attempt) this.#pending.delete(req)
+          if (error) {
+            attempt.proxyReq?.destroy()
+            reject(error)
+          } else resolve(answer as UpstreamAnswer)
+        },
+      }
+      const timer = setTimeout(() => attempt.settle(new UpstreamTimeoutError()), timeoutMs)
+      this.#pending.set(req, attempt)
+      // http-proxy-3 copies req.headers; the relay has already reduced them to what may go upstream.
+      req.headers = request.headers as IncomingHttpHeaders
+      this.#proxy.web(
+        req,
+        res,
+        {
+          target: request.target,
+          ignorePath: true,
+          changeOrigin: true,
+          method: request.method,
+          agent: egress.agentFor(request.target),
+          localAddress,
+          buffer: Readable.from([request.body]),
+          selfHandleResponse: true,
+          connectTimeout: connectTimeoutMs,
+          xfwd: false,
+        },
+        (err) => attempt.settle(classify(err)),
+      )
+    })
+  }
+}
+
+function classify(err: unknown): ProxyError {
+  const code = (err as { code?: string })?.code
+  return code && TIMEOUT_CODES.has(code) ? new UpstreamTimeoutError({ cause: err }) : new UpstreamUnreachableError({ cause: err })
+}
+
+function collect(proxyRes: IncomingMessage, attempt: Attempt): void {
+  const chunks: Buffer[] = []
+  let size = 0
+  const answer = (body: Buffer, rest?: IncomingMessage): UpstreamAnswer => ({
+    status: proxyRes.statusCode ?? 502,
+    headers: proxyRes.headers,
+    body,
+    rest,
+  })
+  const onData = (chunk: Buffer) => {
+    chunks.push(chunk)
+    size += chunk.length
+    if (size > RESPONSE_BUFFER_LIMIT) {
+      proxyRes.off('data', onData)
+      proxyRes.off('end', onEnd)
+      proxyRes.pause()
+      attempt.settle(null, answer(Buffer.concat(chunks, size), proxyRes))
+    }
+  }
+  const onEnd = () => attempt.settle(null, answer(Buffer.concat(chunks, size)))
+  proxyRes.on('data', onData)
+  proxyRes.on('end', onEnd)
+  proxyRes.on('error', (err) => attempt.settle(new UpstreamUnreachableError({ cause: err })))
+  proxyRes.on('aborted', () => attempt.settle(new UpstreamUnreachableError()))
+}

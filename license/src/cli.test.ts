@@ -1,0 +1,236 @@
+// The CLI as operators run it: a child process with the npm script's flags, real files, real HTTP.
+import { execFile } from 'node:child_process'
+import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+const CLI = fileURLToPath(new URL('./cli.ts', import.meta.url))
+const VECTORS = JSON.parse(await readFile(new URL('../../docs/license-vectors.json', import.meta.url), 'utf8'))
+const dir = await mkdtemp(join(tmpdir(), 'license-cli-'))
+const file = (name: string) => join(dir, name)
+
+type Result = { code: number; stdout: string; stderr: string }
+
+function cli(args: string[], stdin?: string): Promise<Result> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      process.execPath,
+      ['--experimental-strip-types', '--no-warnings=ExperimentalWarning', CLI, ...args],
+      { cwd: dir, encoding: 'utf8' },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
+    )
+    child.stdin!.end(stdin ?? '')
+  })
+}
+
+const VECTOR_CHECKS = ['--product', 'acme-cad', '--feature-code', VECTORS.cases[0].featureCode, '--jwks', file('onlyA.json')]
+const MID = '2026-06-01T00:00:00Z'
+let server: ReturnType<typeof createServer>
+let jwksUrl = ''
+
+beforeAll(async () => {
+  for (const [name, text] of Object.entries(VECTORS.licenses)) await writeFile(file(`${name}.lic`), text as string)
+  await writeFile(file('onlyA.json'), JSON.stringify(VECTORS.jwks.onlyA))
+  server = createServer((request, response) => {
+    if (request.url !== '/.well-known/jwks.json') return void response.writeHead(404).end()
+    response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(VECTORS.jwks.onlyA))
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  jwksUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/.well-known/jwks.json`
+})
+
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())))
+
+describe.concurrent('license CLI: help and usage', () => {
+  it('prints the commands for --help and exits 0', async () => {
+    const result = await cli(['--help'])
+    expect(result.code).toBe(0)
+    expect(result.stdout).toMatch(/keygen[\s\S]*issue[\s\S]*verify[\s\S]*inspect/)
+  })
+
+  it("prints a command's options for `help verify` and `verify --help`", async () => {
+    for (const args of [['help', 'verify'], ['verify', '--help']]) {
+      const result = await cli(args)
+      expect(result.code).toBe(0)
+      expect(result.stdout).toContain('Exit codes: 0 valid')
+    }
+  })
+
+  it('rejects an unknown command with exit 1 and the list of commands', async () => {
+    const result = await cli(['frobnicate'])
+    expect(result.code).toBe(1)
+    expect(result.stderr).toContain('unknown command "frobnicate" (commands: keygen, issue, verify, inspect')
+  })
+
+  it('rejects an unknown option with exit 1 naming it', async () => {
+    const result = await cli(['inspect', 'x.lic', '--bogus'])
+    expect(result.code).toBe(1)
+    expect(result.stderr).toContain("Unknown option '--bogus'")
+  })
+
+  it('answers errors as JSON with --json', async () => {
+    const result = await cli(['verify', 'missing.lic', ...VECTOR_CHECKS, '--json'])
+    expect(result.code).toBe(1)
+    expect(JSON.parse(result.stdout)).toEqual({ error: { code: 'INPUT_ERROR', message: expect.stringContaining('no such file') } })
+  })
+})
+
+describe('license CLI: keygen and issue', () => {
+  it('writes a new private key with mode 0600 and prints the public JWK with its kid', async () => {
+    const result = await cli(['keygen', '--out', 'key.jwk.json'])
+    expect(result.code).toBe(0)
+    const publicJwk = JSON.parse(result.stdout)
+    expect(publicJwk).toMatchObject({ kty: 'OKP', crv: 'Ed25519', kid: expect.any(String) })
+    expect(publicJwk).not.toHaveProperty('d')
+    const privateJwk = JSON.parse(await readFile(file('key.jwk.json'), 'utf8'))
+    expect(privateJwk).toMatchObject({ ...publicJwk, d: expect.any(String) })
+    expect((await stat(file('key.jwk.json'))).mode & 0o777).toBe(0o600)
+    await writeFile(file('pub.json'), result.stdout)
+  })
+
+  it('refuses to overwrite an existing key file (exit 1, file unchanged)', async () => {
+    const before = await readFile(file('key.jwk.json'), 'utf8')
+    const result = await cli(['keygen', '--out', 'key.jwk.json'])
+    expect(result.code).toBe(1)
+    expect(result.stderr).toContain('refusing to overwrite')
+    expect(await readFile(file('key.jwk.json'), 'utf8')).toBe(before)
+  })
+
+  it('requires --out for keygen', async () => {
+    const result = await cli(['keygen'])
+    expect(result.code).toBe(1)
+    expect(result.stderr).toContain('--out is required')
+  })
+
+  const TERMS_FLAGS = [
+    '--iss', 'https://licenses.example.com', '--product', 'acme-cad', '--feature-code', 'ab12-cd34',
+    '--quantity', '3', '--customer-name', '张伟', '--company', '上海示例软件有限公司', '--email', 'z@example.cn',
+  ]
+
+  it('issues a license from flags that verify then accepts (exit 0, terms printed)', async () => {
+    const issued = await cli(['issue', '--key', 'key.jwk.json', ...TERMS_FLAGS, '--days', '30', '--id', 'lic_cli_1'])
+    expect(issued.code).toBe(0)
+    expect(issued.stdout).toMatch(/^-----BEGIN LICENSE-----\n[\s\S]+\n-----END LICENSE-----\n$/)
+    await writeFile(file('issued.lic'), issued.stdout)
+    const verified = await cli(['verify', 'issued.lic', '--product', 'acme-cad', '--feature-code', 'AB12CD34', '--jwks', 'pub.json'])
+    expect(verified.code).toBe(0)
+    expect(verified.stdout).toMatch(/^VALID\n/)
+    expect(verified.stdout).toContain('lic_cli_1')
+    expect(verified.stdout).toContain('张伟, 上海示例软件有限公司 <z@example.cn>')
+  })
+
+  it('issues from a terms file, flags overriding it, with --out and --json', async () => {
+    const terms = { iss: 'https://licenses.example.com', sub: 'lic_file', aud: 'acme-cad', nbf: 1_767_225_600,
+      exp: 1_798_761_600, fc: 'FF00', qty: 2, app: 'app_9', cust: { name: 'Li Na', company: '', email: 'li@example.cn' } }
+    await writeFile(file('terms.json'), JSON.stringify(terms))
+    const args = ['issue', '--key', 'key.jwk.json', '--terms', 'terms.json', '--quantity', '7', '--now', '2026-01-01']
+    const result = await cli([...args, '--out', 'file.lic', '--json'])
+    expect(result.code).toBe(0)
+    const { license, claims } = JSON.parse(result.stdout)
+    expect(claims).toEqual({ ...terms, qty: 7, iat: 1_767_225_600, v: 1 })
+    expect(await readFile(file('file.lic'), 'utf8')).toBe(license)
+  })
+
+  it('refuses to issue without --key', async () => {
+    const result = await cli(['issue', ...TERMS_FLAGS, '--days', '30'])
+    expect(result.code).toBe(1)
+    expect(result.stderr).toContain('--key is required')
+  })
+
+  it('refuses a public key as the signing key', async () => {
+    const result = await cli(['issue', '--key', 'pub.json', ...TERMS_FLAGS, '--days', '30'])
+    expect(result.code).toBe(1)
+    expect(result.stderr).toContain('signing needs the private JWK')
+  })
+
+  it('refuses invalid terms, naming each field and its flag', async () => {
+    const result = await cli(['issue', '--key', 'key.jwk.json', ...TERMS_FLAGS, '--feature-code', ' - ', '--days', '30', '--email', 'x'])
+    expect(result.code).toBe(1)
+    expect(result.stderr).toContain('fc (--feature-code) MISSING, cust.email (--email) INVALID')
+  })
+
+  it('refuses --days together with --expires, and a missing period', async () => {
+    const both = await cli(['issue', '--key', 'key.jwk.json', ...TERMS_FLAGS, '--days', '3', '--expires', '2030-01-01'])
+    expect([both.code, both.stderr]).toEqual([1, expect.stringContaining('not both')])
+    const none = await cli(['issue', '--key', 'key.jwk.json', ...TERMS_FLAGS])
+    expect([none.code, none.stderr]).toEqual([1, expect.stringContaining('--days or --expires')])
+  })
+
+  it('rejects a quantity that is not a whole number', async () => {
+    const result = await cli(['issue', '--key', 'key.jwk.json', ...TERMS_FLAGS, '--quantity', '2.5', '--days', '3'])
+    expect([result.code, result.stderr]).toEqual([1, expect.stringContaining('--quantity must be a whole number')])
+  })
+})
+
+describe.concurrent('license CLI: verify exit codes', () => {
+  it.each([
+    ['valid', [], 0, 'VALID'],
+    ['notALicense', [], 2, 'BAD_ARMOR'],
+    ['version2', [], 2, 'UNSUPPORTED_VERSION'],
+    ['signedByB', [], 3, 'UNKNOWN_KEY'],
+    ['tamperedClaims', [], 3, 'BAD_SIGNATURE'],
+    ['valid', ['--product', 'acme-cam'], 4, 'WRONG_PRODUCT'],
+    ['valid', ['--feature-code', 'OTHER'], 4, 'WRONG_FEATURE_CODE'],
+    ['valid', ['--now', '2026-01-15T00:00:00Z'], 5, 'NOT_YET_VALID'],
+    ['valid', ['--now', '2027-03-01'], 5, 'EXPIRED'],
+    ['valid', ['--last-seen', '2026-07-01T00:00:00Z'], 5, 'CLOCK_ROLLBACK'],
+  ])('%s %j exits %i with %s', async (name, extra, exit, code) => {
+    const args = ['verify', `${name}.lic`, ...VECTOR_CHECKS, '--now', MID, ...extra]
+    const human = await cli(args)
+    expect(human.code).toBe(exit)
+    if (exit !== 0) expect(human.stderr).toMatch(new RegExp(`^INVALID ${code}: .+\\n$`))
+    const json = await cli([...args, '--json'])
+    expect(json.code).toBe(exit)
+    expect(JSON.parse(json.stdout)).toMatchObject(exit === 0 ? { valid: true, claims: { aud: 'acme-cad' } } : { valid: false, code })
+  })
+
+  it('reads the license from stdin for -', async () => {
+    const result = await cli(['verify', '-', ...VECTOR_CHECKS, '--now', MID], VECTORS.licenses.rewrapped)
+    expect(result.code).toBe(0)
+  })
+
+  it('fetches the JWKS from an http(s) URL', async () => {
+    const result = await cli(['verify', 'valid.lic', ...VECTOR_CHECKS, '--jwks', jwksUrl, '--now', MID])
+    expect(result.code).toBe(0)
+    const missing = await cli(['verify', 'valid.lic', ...VECTOR_CHECKS, '--jwks', `${jwksUrl}x`, '--now', MID])
+    expect([missing.code, missing.stderr]).toEqual([1, expect.stringContaining('HTTP 404')])
+  })
+
+  it.each([
+    ['a missing license file', ['verify', 'nope.lic', ...VECTOR_CHECKS], 'cannot read license file nope.lic: no such file'],
+    ['a missing JWKS file', ['verify', 'valid.lic', ...VECTOR_CHECKS, '--jwks', 'nope.json'], 'cannot read JWKS file'],
+    ['a JWKS that is not one', ['verify', 'valid.lic', ...VECTOR_CHECKS, '--jwks', 'valid.lic'], 'bad JWKS'],
+    ['a missing --product', ['verify', 'valid.lic', '--feature-code', 'X', '--jwks', 'onlyA.json'], '--product is required'],
+    ['a bad --now', ['verify', 'valid.lic', ...VECTOR_CHECKS, '--now', 'soon'], '--now must be an ISO 8601 date'],
+    ['no license file', ['verify', ...VECTOR_CHECKS], 'exactly one license file'],
+  ])('exits 1 for %s with a clear message', async (_, args, message) => {
+    const result = await cli(args)
+    expect(result.code).toBe(1)
+    expect(result.stderr).toContain(message)
+  })
+})
+
+describe.concurrent('license CLI: inspect', () => {
+  it('prints header and claims marked UNVERIFIED', async () => {
+    const result = await cli(['inspect', 'tamperedClaims.lic'])
+    expect(result.code).toBe(0)
+    expect(result.stdout).toMatch(/^UNVERIFIED: /)
+    expect(result.stdout).toContain('"qty": 500')
+    expect(result.stdout).toContain('exp  2027-02-01T00:00:00Z')
+  })
+
+  it('prints {verified: false, header, claims} with --json', async () => {
+    const result = await cli(['inspect', 'valid.lic', '--json'])
+    expect(result.code).toBe(0)
+    expect(JSON.parse(result.stdout)).toMatchObject({ verified: false, header: { typ: 'license+jwt' }, claims: { v: 1 } })
+  })
+
+  it('exits 2 for a file that is not a license', async () => {
+    const result = await cli(['inspect', 'notALicense.lic'])
+    expect([result.code, result.stderr]).toEqual([2, expect.stringMatching(/^BAD_ARMOR: /)])
+  })
+})

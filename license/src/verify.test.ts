@@ -1,0 +1,213 @@
+import { base64url, CompactSign } from 'jose'
+import { describe, expect, it } from 'vitest'
+import { armorLicense } from './armor.ts'
+import { LicenseError } from './errors.ts'
+import { issueLicense } from './issue.ts'
+import { buildJwks } from './jwks.ts'
+import { importLicensePublicKeys } from './keys.ts'
+import { CHECKS, EXP, ISSUED, keyFixture, NBF, TERMS } from './test-fixtures.ts'
+import { createLicenseVerifier, DEFAULT_CLOCK_SKEW, verifyLicense, type LicenseCheckOptions } from './verify.ts'
+
+const current = await keyFixture()
+const retired = await keyFixture()
+const license = await issueLicense(TERMS, current.signingKey, { now: ISSUED * 1000 })
+const verify = await createLicenseVerifier({ keys: current.jwks })
+const CLAIMS = { ...TERMS, iat: ISSUED, v: 1 }
+
+async function codeOf(text: string, checks: Partial<LicenseCheckOptions> = {}, keys: object = current.jwks) {
+  try {
+    await verifyLicense(text, { keys, ...CHECKS, ...checks } as never)
+  } catch (error) {
+    return error instanceof LicenseError ? error.code : `not a LicenseError: ${error}`
+  }
+  return 'VALID'
+}
+
+async function signRaw(claims: unknown, header: Record<string, unknown> = {}): Promise<string> {
+  const jws = await new CompactSign(new TextEncoder().encode(JSON.stringify(claims)))
+    .setProtectedHeader({ alg: 'EdDSA', kid: current.kid, typ: 'license+jwt', ...header })
+    .sign(current.signingKey.key)
+  return armorLicense(jws)
+}
+
+function parts(text: string): string[] {
+  return text.replace(/-----[A-Z ]+-----|\s/g, '').split('.')
+}
+
+describe('verifyLicense', () => {
+  it('returns the claims of a valid license', async () => {
+    expect(await verifyLicense(license, { keys: current.jwks, ...CHECKS })).toEqual(CLAIMS)
+  })
+
+  it('accepts the keys as JSON text, as one JWK, or as an imported set', async () => {
+    for (const keys of [JSON.stringify(current.jwks), current.publicJwk, await importLicensePublicKeys(current.jwks)]) {
+      expect(await verifyLicense(license, { keys, ...CHECKS })).toEqual(CLAIMS)
+    }
+  })
+
+  it('matches the feature code after normalisation', async () => {
+    const typed = TERMS.fc.toLowerCase().replace(/(.{4})/g, '$1- ')
+    expect(await codeOf(license, { featureCode: typed })).toBe('VALID')
+  })
+
+  it('drops claims unknown to format v1 from the result', async () => {
+    const extra = await signRaw({ ...CLAIMS, seats: 9 })
+    expect(await verifyLicense(extra, { keys: current.jwks, ...CHECKS })).toEqual(CLAIMS)
+  })
+
+  it('rejects text that is not an armored license with BAD_ARMOR', async () => {
+    expect(await codeOf('hello')).toBe('BAD_ARMOR')
+    expect(await codeOf(license.slice(0, 100))).toBe('BAD_ARMOR')
+  })
+
+  it.each([
+    ['alg none', { alg: 'none' }],
+    ['typ JWT', { typ: 'JWT' }],
+    ['no kid', { kid: undefined }],
+    ['a crit header', { crit: ['exp'] }],
+  ])('rejects a header with %s with BAD_ARMOR', async (_, header) => {
+    const [, payload, signature] = parts(license)
+    const forged = base64url.encode(JSON.stringify({ alg: 'EdDSA', kid: current.kid, typ: 'license+jwt', ...header }))
+    expect(await codeOf(armorLicense(`${forged}.${payload}.${signature}`))).toBe('BAD_ARMOR')
+  })
+
+  it('rejects a header that is not JSON with BAD_ARMOR', async () => {
+    const [, payload, signature] = parts(license)
+    expect(await codeOf(armorLicense(`${base64url.encode('{nope')}.${payload}.${signature}`))).toBe('BAD_ARMOR')
+  })
+
+  it('rejects a license whose key is not trusted with UNKNOWN_KEY', async () => {
+    expect(await codeOf(license, {}, retired.jwks)).toBe('UNKNOWN_KEY')
+  })
+
+  it('rejects altered claims with BAD_SIGNATURE', async () => {
+    const [header, , signature] = parts(license)
+    const forged = base64url.encode(JSON.stringify({ ...CLAIMS, qty: 500 }))
+    expect(await codeOf(armorLicense(`${header}.${forged}.${signature}`))).toBe('BAD_SIGNATURE')
+  })
+
+  it('rejects a signature from another key under this kid with BAD_SIGNATURE', async () => {
+    const other = await issueLicense(TERMS, retired.signingKey, { now: ISSUED * 1000 })
+    const [header, payload] = parts(license)
+    expect(await codeOf(armorLicense(`${header}.${payload}.${parts(other)[2]}`))).toBe('BAD_SIGNATURE')
+  })
+
+  it('rejects a non-canonical or truncated signature encoding with BAD_SIGNATURE', async () => {
+    const [header, payload, signature] = parts(license)
+    // The last of 86 characters carries 2 signature bits and 4 zero bits: +1 sets a zero bit.
+    const sameBits = String.fromCharCode(signature.charCodeAt(85) + 1)
+    expect(base64url.decode(signature.slice(0, -1) + sameBits)).toEqual(base64url.decode(signature))
+    expect(await codeOf(armorLicense(`${header}.${payload}.${signature.slice(0, -1)}${sameBits}`))).toBe('BAD_SIGNATURE')
+    expect(await codeOf(armorLicense(`${header}.${payload}.${signature.slice(0, -2)}`))).toBe('BAD_SIGNATURE')
+  })
+
+  it('rejects a signed license of another format version with UNSUPPORTED_VERSION', async () => {
+    expect(await codeOf(await signRaw({ ...CLAIMS, v: 2 }))).toBe('UNSUPPORTED_VERSION')
+    expect(await codeOf(await signRaw({ ...CLAIMS, v: undefined }))).toBe('UNSUPPORTED_VERSION')
+    expect(await codeOf(await signRaw({ ...CLAIMS, v: '1' }))).toBe('UNSUPPORTED_VERSION')
+  })
+
+  it.each([
+    ['qty 0', { qty: 0 }],
+    ['iat as text', { iat: String(ISSUED) }],
+    ['no customer', { cust: undefined }],
+    ['no feature code', { fc: undefined }],
+  ])('rejects signed v1 claims with %s with BAD_ARMOR', async (_, change) => {
+    expect(await codeOf(await signRaw({ ...CLAIMS, ...change }))).toBe('BAD_ARMOR')
+  })
+
+  it('rejects signed claims that are not a JSON object with BAD_ARMOR', async () => {
+    expect(await codeOf(await signRaw([CLAIMS]))).toBe('BAD_ARMOR')
+  })
+
+  it('rejects a license for another product with WRONG_PRODUCT (ids compare exactly)', async () => {
+    expect(await codeOf(license, { product: 'acme-cam' })).toBe('WRONG_PRODUCT')
+    expect(await codeOf(license, { product: 'ACME-CAD' })).toBe('WRONG_PRODUCT')
+  })
+
+  it('rejects a license for another machine with WRONG_FEATURE_CODE', async () => {
+    expect(await codeOf(license, { featureCode: `${TERMS.fc}0` })).toBe('WRONG_FEATURE_CODE')
+  })
+
+  it('rejects a license before nbf with NOT_YET_VALID and accepts it from nbf', async () => {
+    const later = await issueLicense({ ...TERMS, nbf: NBF + 86_400 }, current.signingKey, { now: ISSUED * 1000 })
+    expect(await codeOf(later, { now: (NBF + 86_399) * 1000 })).toBe('NOT_YET_VALID')
+    expect(await codeOf(later, { now: (NBF + 86_400) * 1000 })).toBe('VALID')
+  })
+
+  it('rejects a license from exp on with EXPIRED', async () => {
+    expect(await codeOf(license, { now: (EXP - 1) * 1000 })).toBe('VALID')
+    expect(await codeOf(license, { now: EXP * 1000 })).toBe('EXPIRED')
+    expect(await codeOf(license, { now: new Date(EXP * 1000 + 999) })).toBe('EXPIRED')
+  })
+
+  it('tolerates clockSkew seconds at both ends of the period', async () => {
+    const later = await issueLicense({ ...TERMS, nbf: NBF + 86_400 }, current.signingKey, { now: ISSUED * 1000 })
+    expect(await codeOf(later, { now: (NBF + 86_400 - 60) * 1000, clockSkew: 60 })).toBe('VALID')
+    expect(await codeOf(later, { now: (NBF + 86_400 - 61) * 1000, clockSkew: 60 })).toBe('NOT_YET_VALID')
+    expect(await codeOf(license, { now: (EXP + 59) * 1000, clockSkew: 60 })).toBe('VALID')
+    expect(await codeOf(license, { now: (EXP + 60) * 1000, clockSkew: 60 })).toBe('EXPIRED')
+  })
+
+  it('uses a clock skew of 300 s by default', async () => {
+    expect(DEFAULT_CLOCK_SKEW).toBe(300)
+    expect(await codeOf(license, { now: (EXP + 299) * 1000, clockSkew: undefined })).toBe('VALID')
+    expect(await codeOf(license, { now: (EXP + 300) * 1000, clockSkew: undefined })).toBe('EXPIRED')
+  })
+
+  it('rejects a clock set before lastSeen (minus the skew) with CLOCK_ROLLBACK', async () => {
+    const now = CHECKS.now
+    expect(await codeOf(license, { lastSeen: now + 1000, clockSkew: 0 })).toBe('CLOCK_ROLLBACK')
+    expect(await codeOf(license, { lastSeen: now + 300_000, clockSkew: 300 })).toBe('VALID')
+    expect(await codeOf(license, { lastSeen: now + 301_000, clockSkew: 300 })).toBe('CLOCK_ROLLBACK')
+    expect(await codeOf(license, { lastSeen: new Date(now - 86_400_000) })).toBe('VALID')
+  })
+
+  it('rejects a clock set before the license was issued with CLOCK_ROLLBACK', async () => {
+    const early = await issueLicense({ ...TERMS, nbf: ISSUED - 86_400 }, current.signingKey, { now: ISSUED * 1000 })
+    expect(await codeOf(early, { now: (ISSUED - 1) * 1000 })).toBe('CLOCK_ROLLBACK')
+    expect(await codeOf(early, { now: ISSUED * 1000 })).toBe('VALID')
+  })
+
+  it('checks in the documented order: product, feature code, clock, period', async () => {
+    const past = (EXP + 86_400) * 1000
+    expect(await codeOf(license, { product: 'x', featureCode: 'Y', now: past })).toBe('WRONG_PRODUCT')
+    expect(await codeOf(license, { featureCode: 'Y', now: past })).toBe('WRONG_FEATURE_CODE')
+    expect(await codeOf(license, { now: past, lastSeen: past + 86_400_000 })).toBe('CLOCK_ROLLBACK')
+    expect(await codeOf(license, { product: 'x' }, retired.jwks)).toBe('UNKNOWN_KEY')
+  })
+
+  it.each([
+    ['no product', { product: '' }],
+    ['no feature code', { featureCode: ' - ' }],
+    ['a negative skew', { clockSkew: -1 }],
+    ['an invalid now', { now: new Date('nope') }],
+    ['an invalid lastSeen', { lastSeen: Number.NaN }],
+  ])('refuses %s with a TypeError (a caller bug, not a verdict)', async (_, checks) => {
+    await expect(verifyLicense(license, { keys: current.jwks, ...CHECKS, ...checks })).rejects.toThrow(TypeError)
+  })
+})
+
+describe('key rotation', () => {
+  it('verifies licenses of the retired key while it is trusted, then UNKNOWN_KEY once dropped', async () => {
+    const old = await issueLicense(TERMS, retired.signingKey, { now: ISSUED * 1000 })
+    const fresh = await issueLicense(TERMS, current.signingKey, { now: ISSUED * 1000 })
+    const during = await createLicenseVerifier({ keys: await buildJwks([current.privateJwk, retired.publicJwk]) })
+    expect(await during(old, CHECKS)).toEqual(CLAIMS)
+    expect(await during(fresh, CHECKS)).toEqual(CLAIMS)
+    const after = await createLicenseVerifier({ keys: await buildJwks([current.publicJwk]) })
+    await expect(after(old, CHECKS)).rejects.toMatchObject({ code: 'UNKNOWN_KEY' })
+    expect(await after(fresh, CHECKS)).toEqual(CLAIMS)
+  })
+})
+
+describe('createLicenseVerifier', () => {
+  it('fails when built with bad keys, not on the first license', async () => {
+    await expect(createLicenseVerifier({ keys: { keys: [] } })).rejects.toThrow(TypeError)
+  })
+
+  it('verifies many licenses with one imported key set', async () => {
+    const results = await Promise.all(Array.from({ length: 20 }, () => verify(license, CHECKS)))
+    expect(results.every((claims) => claims.sub === TERMS.sub)).toBe(true)
+  })
+})

@@ -1,0 +1,181 @@
+// The sandbox's settings: read once from the environment, checked, frozen. A bad value stops the
+// boot with an error naming its variable. Defaults are local-only stand-ins, never real secrets.
+import { isIP } from 'node:net'
+import { SandboxConfigError } from './errors.ts'
+
+export type SandboxConfig = Readonly<{
+  host: string
+  port: number
+  /** Base of links in pages and push `url` fields. */
+  publicUrl: string
+  dingtalk: Readonly<{
+    appKey: string
+    appSecret: string
+    callbackToken: string
+    callbackAesKey: string
+    corpId: string
+    processCode: string
+    /** Template name used in instance titles ("<originator>提交的<name>"). */
+    processName: string
+    /** Caller addresses DingTalk accepts API calls from; empty = no whitelist. */
+    allowedIps: readonly string[]
+    /** Calls per second per API before QpsLimitForAppkeyAndApi; 0 = unlimited. */
+    qpsLimit: number
+  }>
+  push: Readonly<{
+    /** The proxy's `/dingtalk/events`; undefined = pushes are recorded as skipped. */
+    url: string | undefined
+    /** Delay before each retry (dingtalk.md §5.3: 10 s, then 30 s). */
+    retryDelays: readonly number[]
+    timeoutMs: number
+    checkUrlTimeoutMs: number
+  }>
+  mail: Readonly<{
+    /** Accepted Resend keys; undefined = any `re_…` key. */
+    apiKeys: readonly string[] | undefined
+    /** Requests per second per key before 429; 0 = unlimited. */
+    rateLimit: number
+  }>
+  /** JSON file that keeps emails and instances across restarts; undefined = memory only. */
+  stateFile: string | undefined
+}>
+
+export type SandboxConfigInput = {
+  host?: string
+  port?: number
+  publicUrl?: string
+  dingtalk?: Partial<SandboxConfig['dingtalk']>
+  push?: Partial<SandboxConfig['push']>
+  mail?: Partial<SandboxConfig['mail']>
+  stateFile?: string
+}
+
+/** Local stand-in values (the launcher may reuse them); never used against the real DingTalk. */
+export const SANDBOX_DEFAULTS = Object.freeze({
+  host: '127.0.0.1',
+  port: 8789,
+  appKey: 'dingsandboxappkey0001',
+  appSecret: 'sandbox-app-secret-not-for-production',
+  callbackToken: 'sandboxtoken',
+  callbackAesKey: 'sandboxAesKey000000000000000000000000000000',
+  corpId: 'dingsandboxcorp0001',
+  processCode: 'PROC-SANDBOX-LICENSE-0001',
+  processName: '软件许可申请',
+  allowedIps: ['127.0.0.2'],
+  qpsLimit: 20,
+  retryDelays: [10_000, 30_000],
+  pushTimeoutMs: 2_500,
+  checkUrlTimeoutMs: 1_500,
+  rateLimit: 2,
+})
+
+const AES_KEY = /^[A-Za-z0-9]{43}$/
+const CALLBACK_TOKEN = /^[A-Za-z0-9]{3,32}$/
+
+function fail(variable: string, message: string): never {
+  throw new SandboxConfigError(variable, message)
+}
+
+function checkUrl(variable: string, value: string): string {
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    fail(variable, `not a URL: ${JSON.stringify(value)}`)
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') fail(variable, 'must be an http(s) URL')
+  return value
+}
+
+function checkCount(variable: string, value: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (!Number.isInteger(value) || value < 0 || value > max) fail(variable, `must be a whole number 0..${max}`)
+  return value
+}
+
+/** Merges `input` over the defaults, checks every value and freezes the result. */
+export function defineSandboxConfig(input: SandboxConfigInput = {}): SandboxConfig {
+  const d = SANDBOX_DEFAULTS
+  const host = input.host ?? d.host
+  const port = checkCount('SANDBOX_PORT', input.port ?? d.port, 65_535)
+  const dt = input.dingtalk ?? {}
+  const dingtalk = Object.freeze({
+    appKey: dt.appKey ?? d.appKey,
+    appSecret: dt.appSecret ?? d.appSecret,
+    callbackToken: dt.callbackToken ?? d.callbackToken,
+    callbackAesKey: dt.callbackAesKey ?? d.callbackAesKey,
+    corpId: dt.corpId ?? d.corpId,
+    processCode: dt.processCode ?? d.processCode,
+    processName: dt.processName ?? d.processName,
+    allowedIps: Object.freeze([...(dt.allowedIps ?? d.allowedIps)]),
+    qpsLimit: checkCount('DINGTALK_QPS_LIMIT', dt.qpsLimit ?? d.qpsLimit),
+  })
+  if (!dingtalk.appKey) fail('DINGTALK_APP_KEY', 'must not be empty')
+  if (!dingtalk.appSecret) fail('DINGTALK_APP_SECRET', 'must not be empty')
+  if (!dingtalk.corpId) fail('DINGTALK_CORP_ID', 'must not be empty')
+  if (!dingtalk.processCode) fail('DINGTALK_PROCESS_CODE', 'must not be empty')
+  if (!CALLBACK_TOKEN.test(dingtalk.callbackToken)) fail('DINGTALK_CALLBACK_TOKEN', 'must be 3-32 letters or digits')
+  if (!AES_KEY.test(dingtalk.callbackAesKey)) fail('DINGTALK_CALLBACK_AES_KEY', 'must be 43 letters or digits')
+  for (const ip of dingtalk.allowedIps) if (!isIP(ip)) fail('DINGTALK_ALLOWED_IPS', `not an IP address: ${JSON.stringify(ip)}`)
+
+  const p = input.push ?? {}
+  const push = Object.freeze({
+    url: p.url ? checkUrl('SANDBOX_PUSH_URL', p.url) : undefined,
+    retryDelays: Object.freeze((p.retryDelays ?? d.retryDelays).map((ms) => checkCount('SANDBOX_RETRY_DELAYS', ms))),
+    timeoutMs: checkCount('SANDBOX_PUSH_TIMEOUT_MS', p.timeoutMs ?? d.pushTimeoutMs),
+    checkUrlTimeoutMs: checkCount('SANDBOX_PUSH_TIMEOUT_MS', p.checkUrlTimeoutMs ?? d.checkUrlTimeoutMs),
+  })
+
+  const m = input.mail ?? {}
+  const apiKeys = m.apiKeys && m.apiKeys.length > 0 ? Object.freeze([...m.apiKeys]) : undefined
+  for (const key of apiKeys ?? []) if (!key.startsWith('re_')) fail('RESEND_API_KEYS', 'every key must start with re_')
+  const mail = Object.freeze({ apiKeys, rateLimit: checkCount('RESEND_RATE_LIMIT', m.rateLimit ?? d.rateLimit) })
+
+  const publicUrl = checkUrl('SANDBOX_PUBLIC_URL', input.publicUrl ?? `http://${host}:${port}`).replace(/\/+$/, '')
+  return Object.freeze({ host, port, publicUrl, dingtalk, push, mail, stateFile: input.stateFile || undefined })
+}
+
+function list(value: string): string[] {
+  return value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean)
+}
+
+function integer(variable: string, value: string | undefined): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined
+  if (!/^\d+$/.test(value.trim())) fail(variable, `must be a whole number, got ${JSON.stringify(value)}`)
+  return Number(value)
+}
+
+/** Reads the documented environment variables (docs/sandbox.md). */
+export function readSandboxConfig(env: NodeJS.ProcessEnv = process.env): SandboxConfig {
+  const allowed = env.DINGTALK_ALLOWED_IPS
+  const delays = env.SANDBOX_RETRY_DELAYS
+  return defineSandboxConfig({
+    host: env.SANDBOX_HOST || undefined,
+    port: integer('SANDBOX_PORT', env.SANDBOX_PORT),
+    publicUrl: env.SANDBOX_PUBLIC_URL || undefined,
+    dingtalk: {
+      appKey: env.DINGTALK_APP_KEY || undefined,
+      appSecret: env.DINGTALK_APP_SECRET || undefined,
+      callbackToken: env.DINGTALK_CALLBACK_TOKEN || undefined,
+      callbackAesKey: env.DINGTALK_CALLBACK_AES_KEY || undefined,
+      corpId: env.DINGTALK_CORP_ID || undefined,
+      processCode: env.DINGTALK_PROCESS_CODE || undefined,
+      processName: env.DINGTALK_PROCESS_NAME || undefined,
+      // Unset → the proxy's egress address; set but empty → no whitelist (dingtalk.md §7).
+      allowedIps: allowed === undefined ? undefined : list(allowed),
+      qpsLimit: integer('DINGTALK_QPS_LIMIT', env.DINGTALK_QPS_LIMIT),
+    },
+    push: {
+      url: env.SANDBOX_PUSH_URL || undefined,
+      retryDelays: delays === undefined || delays.trim() === '' ? undefined : list(delays).map((ms) => integer('SANDBOX_RETRY_DELAYS', ms) as number),
+      timeoutMs: integer('SANDBOX_PUSH_TIMEOUT_MS', env.SANDBOX_PUSH_TIMEOUT_MS),
+    },
+    mail: {
+      apiKeys: env.RESEND_API_KEYS ? list(env.RESEND_API_KEYS) : undefined,
+      rateLimit: integer('RESEND_RATE_LIMIT', env.RESEND_RATE_LIMIT),
+    },
+    stateFile: env.SANDBOX_STATE_FILE || undefined,
+  })
+}

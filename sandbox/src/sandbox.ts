@@ -1,0 +1,104 @@
+// Builds the sandbox: one node:http server that routes to the DingTalk emulator, the Resend
+// mailbox, the pages and the control API. `main.ts` only reads config and listens.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import pino, { type Logger } from 'pino'
+import { createApprovals } from './approvals.ts'
+import type { SandboxConfig } from './config.ts'
+import { defineSandboxConfig } from './config.ts'
+import { createControlApi } from './control-api.ts'
+import { createGateway } from './dingtalk-gateway.ts'
+import { dingtalkRoutes } from './dingtalk-routes.ts'
+import { SandboxError } from './errors.ts'
+import { BodyTooLargeError, isFormPost, redirect, sendHtml, sendJson } from './http.ts'
+import { pushSummary } from './instance-views.ts'
+import { createMailbox } from './mailbox.ts'
+import { consolePage } from './pages/console-page.ts'
+import { homePage } from './pages/home-page.ts'
+import { inboxPage } from './pages/inbox-page.ts'
+import { createPersistence } from './persistence.ts'
+import { createPusher } from './pusher.ts'
+import type { SandboxState } from './state.ts'
+import { createState } from './state.ts'
+
+export type SandboxOptions = {
+  config: SandboxConfig
+  logger?: Logger
+  /** Clock in epoch ms (tests pin it). */
+  now?: () => number
+}
+
+export type Sandbox = { server: Server; state: SandboxState; close(): Promise<void> }
+
+const MAX_REFRESH_SECONDS = 600
+
+export function buildSandbox({ config, logger = pino({ enabled: false }), now = Date.now }: SandboxOptions): Sandbox {
+  // re-check: a hand-built config object must meet the same rules as the environment's
+  defineSandboxConfig(config)
+  const state = createState()
+  const persistence = createPersistence(config.stateFile, state, logger)
+  persistence.load()
+  const onChange = () => persistence.changed()
+  const pusher = createPusher({ config, state, now, logger })
+  const approvals = createApprovals({ config, state, now, pusher, onChange })
+  const dingtalk = createGateway({ config, state, now, routes: dingtalkRoutes({ config, state, now, approvals }) })
+  const mailbox = createMailbox({ config, state, now, onChange })
+  const control = createControlApi({ state, now, approvals, pusher, onChange })
+
+  function page(res: ServerResponse, url: URL): boolean {
+    if (url.pathname === '/') {
+      sendHtml(res, 200, homePage(config, { instances: state.instances.size, emails: state.emails.length }))
+    } else if (url.pathname === '/console') {
+      const refresh = Number(url.searchParams.get('refresh') ?? 0)
+      const entries = [...state.instances.values()].reverse().map((instance) => ({ instance, push: pushSummary(instance, state.deliveries) }))
+      const refreshSeconds = Number.isInteger(refresh) && refresh > 0 ? Math.min(refresh, MAX_REFRESH_SECONDS) : undefined
+      sendHtml(res, 200, consolePage({ entries, refreshSeconds, notice: url.searchParams.get('notice') ?? undefined }))
+    } else if (url.pathname === '/inbox') {
+      sendHtml(res, 200, inboxPage(state.emails))
+    } else {
+      return false
+    }
+    return true
+  }
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://sandbox.invalid')
+    const path = url.pathname
+    if (path === '/emails' || path.startsWith('/emails/')) return mailbox(req, res, url)
+    if (path === '/_sandbox' || path.startsWith('/_sandbox/')) return control(req, res, url)
+    if (req.method === 'GET' && page(res, url)) return
+    if (path === '/favicon.ico') {
+      res.writeHead(204).end()
+      return
+    }
+    return dingtalk(req, res, url)
+  }
+
+  const server = createServer((req, res) => {
+    route(req, res).catch((error: unknown) => {
+      if (res.headersSent) {
+        res.destroy()
+        return
+      }
+      if (error instanceof SandboxError) {
+        if (isFormPost(req)) return redirect(res, `/console?notice=${encodeURIComponent(error.message)}`)
+        return sendJson(res, error.status, { error: { code: error.code, message: error.message } })
+      }
+      if (error instanceof BodyTooLargeError) {
+        return sendJson(res, 413, { error: { code: 'SANDBOX_BAD_REQUEST', message: error.message } }, { connection: 'close' })
+      }
+      logger.error({ err: error, method: req.method, url: req.url }, 'unexpected error')
+      sendJson(res, 500, { error: { code: 'SANDBOX_INTERNAL', message: 'unexpected error; see the sandbox log' } })
+    })
+  })
+
+  return {
+    server,
+    state,
+    async close() {
+      await pusher.close()
+      persistence.flush()
+      server.closeAllConnections()
+      await new Promise<void>((done) => server.close(() => done()))
+    },
+  }
+}

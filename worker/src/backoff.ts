@@ -1,0 +1,32 @@
+// Retry schedules (docs/architecture.md, "Application lifecycle"). Pure: attempt numbers in, delays out.
+
+const MINUTE = 60_000
+const HOUR = 60 * MINUTE
+
+/** Submitting to DingTalk: 1, 2, 5, 10, 30 min, then hourly; given up after a day (unavailable). */
+export const SUBMIT_BACKOFF_MS = [1, 2, 5, 10, 30, 60].map((m) => m * MINUTE)
+export const SUBMIT_GIVE_UP_AFTER_MS = 24 * HOUR
+/** A DingTalk business error (4xx) is a configuration problem: a few tries (~50 min), then failed. */
+export const SUBMIT_REJECTED_MAX_ATTEMPTS = 6
+
+/** Mail deliveries: 1 min, 5 min, 30 min, 2 h, 6 h, 12 h, 24 h; the 8th failure is final. */
+export const DELIVERY_BACKOFF_MS = [1 * MINUTE, 5 * MINUTE, 30 * MINUTE, 2 * HOUR, 6 * HOUR, 12 * HOUR, 24 * HOUR]
+export const DELIVERY_MAX_ATTEMPTS = 8
+
+/** Reconciling: first poll 10 min after submission, then doubling, at most hourly. */
+export const FIRST_POLL_AFTER_MS = 10 * MINUTE
+export const MAX_POLL_INTERVAL_MS = HOUR
+
+/** While a run works on a row, its due time is pushed this far so no other run takes it. */
+export const LEASE_MS = 2 * MINUTE
+
+const pick = (schedule: readonly number[], attempt: number): number => schedule[Math.min(Math.max(attempt, 1), schedule.length) - 1]
+
+/** Delay before the next submit after `attempt` failed attempts. */
+export const submitDelay = (attempt: number): number => pick(SUBMIT_BACKOFF_MS, attempt)
+
+/** Delay before the next delivery attempt after `attempt` failures. */
+export const deliveryDelay = (attempt: number): number => pick(DELIVERY_BACKOFF_MS, attempt)
+
+/** Delay before the next poll after `attempt` polls: 20, 40, 60, 60 … minutes. */
+export const pollDelay = (attempt: number): number => Math.min(FIRST_POLL_AFTER_MS * 2 ** Math.max(attempt, 1), MAX_POLL_INTERVAL_MS)

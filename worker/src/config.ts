@@ -1,0 +1,183 @@
+// The worker's configuration: read from env once per isolate (per env object), checked, typed and
+// frozen. A bad value fails with a ConfigError naming the variable, never echoing its value.
+import type { JSONWebKeySet } from 'jose'
+import { importPublicKeys, importSigningKey, type PublicKeySet, type SigningKey } from '../../proof/src/index.ts'
+import { buildJwks, importLicenseSigningKey, type LicenseSigningKey } from '../../license/src/index.ts'
+import { ConfigError } from './errors.ts'
+import type { Bindings } from './env.ts'
+import { parseFormLabels, type FormLabels } from './dingtalk/form.ts'
+
+export const LOCALES = ['zh-CN', 'en'] as const
+export type Locale = (typeof LOCALES)[number]
+
+export type Product = { id: string; name: string }
+
+export type Config = Readonly<{
+  publicOrigin: string
+  egressUrl: string
+  resendBaseUrl: string
+  resendApiKey: string
+  mailFrom: string
+  products: ReadonlyMap<string, Product>
+  defaultProduct: string
+  validityDays: readonly number[]
+  quantity: Readonly<{ min: number; max: number }>
+  featureCodePattern: RegExp
+  dingtalk: Readonly<{
+    processCode: string
+    originatorUserId: string
+    deptId: number
+    formLabels: FormLabels
+    monthlyBudget: number
+    pollBatch: number
+  }>
+  workerSigningKey: SigningKey
+  proxyPublicKeys: PublicKeySet
+  licenseSigningKey: LicenseSigningKey
+  /** The JWK Set served at /.well-known/jwks.json and its serialised form. */
+  jwks: JSONWebKeySet
+  jwksJson: string
+}>
+
+function required(env: Bindings, name: keyof Bindings): string {
+  const value = env[name]
+  if (typeof value !== 'string' || value.trim() === '') throw new ConfigError(name, 'is missing')
+  return value.trim()
+}
+
+function url(env: Bindings, name: keyof Bindings): string {
+  const raw = required(env, name)
+  let parsed: URL
+  try {
+    parsed = new URL(raw)
+  } catch {
+    throw new ConfigError(name, 'is not an absolute URL')
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new ConfigError(name, 'must be http(s)')
+  return raw.replace(/\/+$/, '')
+}
+
+function integer(env: Bindings, name: keyof Bindings, min: number, max: number, fallback?: number): number {
+  const raw = env[name]
+  if ((raw === undefined || raw === '') && fallback !== undefined) return fallback
+  const text = required(env, name)
+  const value = Number(text)
+  if (!/^-?\d+$/.test(text) || !Number.isSafeInteger(value) || value < min || value > max) {
+    throw new ConfigError(name, `must be an integer within ${min}..${max}`)
+  }
+  return value
+}
+
+function json(env: Bindings, name: keyof Bindings, fallback?: string): unknown {
+  const raw = env[name]
+  const text = typeof raw === 'string' && raw.trim() !== '' ? raw : fallback
+  if (text === undefined) throw new ConfigError(name, 'is missing')
+  try {
+    return JSON.parse(text)
+  } catch {
+    throw new ConfigError(name, 'is not valid JSON')
+  }
+}
+
+function products(env: Bindings): Map<string, Product> {
+  const value = json(env, 'PRODUCTS')
+  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new ConfigError('PRODUCTS', 'must be a JSON object')
+  const map = new Map<string, Product>()
+  for (const [id, entry] of Object.entries(value)) {
+    const name = (entry as { name?: unknown } | null)?.name
+    if (!/^[a-z0-9][a-z0-9._-]{0,63}$/.test(id) || typeof name !== 'string' || name.trim() === '') {
+      throw new ConfigError('PRODUCTS', 'entries must be "<id>": { "name": "<display name>" } with a lower-case id')
+    }
+    map.set(id, Object.freeze({ id, name: name.trim() }))
+  }
+  if (map.size === 0) throw new ConfigError('PRODUCTS', 'holds no product')
+  return map
+}
+
+function validityDays(env: Bindings): number[] {
+  const parts = required(env, 'VALIDITY_DAYS').split(',').map((part) => part.trim())
+  const days = parts.map(Number)
+  if (!parts.every((part) => /^\d+$/.test(part)) || days.some((d) => d < 1 || d > 3650)) {
+    throw new ConfigError('VALIDITY_DAYS', 'must be a comma-separated list of days within 1..3650')
+  }
+  return [...new Set(days)].sort((a, b) => a - b)
+}
+
+function pattern(env: Bindings): RegExp {
+  try {
+    return new RegExp(required(env, 'FEATURE_CODE_PATTERN'))
+  } catch (err) {
+    if (err instanceof ConfigError) throw err
+    throw new ConfigError('FEATURE_CODE_PATTERN', 'is not a valid regular expression')
+  }
+}
+
+async function key<T>(name: keyof Bindings, load: (text: string) => Promise<T>, env: Bindings): Promise<T> {
+  const text = required(env, name)
+  try {
+    return await load(text)
+  } catch {
+    throw new ConfigError(name, 'is not a usable Ed25519 JWK')
+  }
+}
+
+/** Parses and checks every variable and secret. Throws ConfigError on the first bad one. */
+export async function parseConfig(env: Bindings): Promise<Config> {
+  const productMap = products(env)
+  const defaultProduct = required(env, 'DEFAULT_PRODUCT')
+  if (!productMap.has(defaultProduct)) throw new ConfigError('DEFAULT_PRODUCT', 'is not one of PRODUCTS')
+  const quantityMin = integer(env, 'QUANTITY_MIN', 1, 1_000_000_000)
+  const quantityMax = integer(env, 'QUANTITY_MAX', quantityMin, 1_000_000_000)
+  const formLabels = parseFormLabels(json(env, 'DINGTALK_FORM_LABELS', '{}'))
+  if (!formLabels) throw new ConfigError('DINGTALK_FORM_LABELS', 'must map field names to non-empty labels')
+  const publicOrigin = url(env, 'PUBLIC_ORIGIN')
+  if (new URL(publicOrigin).origin !== publicOrigin) throw new ConfigError('PUBLIC_ORIGIN', 'must be an origin (no path)')
+
+  const licenseSigningKey = await key('LICENSE_PRIVATE_JWK', importLicenseSigningKey, env)
+  let jwks: JSONWebKeySet
+  try {
+    jwks = await buildJwks([required(env, 'LICENSE_PRIVATE_JWK'), (env.LICENSE_PUBLIC_JWKS ?? '').trim() || '{"keys":[]}'])
+  } catch {
+    throw new ConfigError('LICENSE_PUBLIC_JWKS', 'must be a JWK Set of Ed25519 public keys')
+  }
+
+  return Object.freeze({
+    publicOrigin,
+    egressUrl: url(env, 'EGRESS_URL'),
+    resendBaseUrl: url(env, 'RESEND_BASE_URL'),
+    resendApiKey: required(env, 'RESEND_API_KEY'),
+    mailFrom: required(env, 'MAIL_FROM'),
+    products: productMap,
+    defaultProduct,
+    validityDays: Object.freeze(validityDays(env)),
+    quantity: Object.freeze({ min: quantityMin, max: quantityMax }),
+    featureCodePattern: pattern(env),
+    dingtalk: Object.freeze({
+      processCode: required(env, 'DINGTALK_PROCESS_CODE'),
+      originatorUserId: required(env, 'DINGTALK_ORIGINATOR_USER_ID'),
+      deptId: integer(env, 'DINGTALK_DEPT_ID', -1, Number.MAX_SAFE_INTEGER),
+      formLabels,
+      monthlyBudget: integer(env, 'DINGTALK_MONTHLY_BUDGET', 0, 1_000_000, 4500),
+      pollBatch: integer(env, 'POLL_BATCH', 0, 100, 5),
+    }),
+    workerSigningKey: await key('WORKER_PRIVATE_JWK', (t) => importSigningKey(t, 'WORKER_PRIVATE_JWK'), env),
+    proxyPublicKeys: await key('PROXY_PUBLIC_JWK', (t) => importPublicKeys(t, 'PROXY_PUBLIC_JWK'), env),
+    licenseSigningKey,
+    jwks,
+    jwksJson: JSON.stringify(jwks),
+  })
+}
+
+// Keyed by the env object: workerd hands the same env to every request of an isolate, and a test
+// that passes its own env gets its own config. Not a module-level client: nothing outlives env.
+const cache = new WeakMap<object, Promise<Config>>()
+
+export function loadConfig(env: Bindings): Promise<Config> {
+  let pending = cache.get(env)
+  if (!pending) {
+    console.log('CONFIG-PARSE'); pending = parseConfig(env)
+    cache.set(env, pending)
+    pending.catch(() => cache.delete(env))
+  }
+  return pending
+}

@@ -1,0 +1,54 @@
+// The scheduled handler (every minute): submit later, reconcile, outbox, sweep. Each step is
+// idempotent and resumable, runs on its own (one failing step does not stop the others), and
+// uses the controller's scheduledTime as "now".
+import { loadConfig } from './config.ts'
+import { listSubmitDue, claimSubmit } from './db/applications.ts'
+import { sweepSeenProofs } from './db/seen-proofs.ts'
+import { createDingTalkClient } from './dingtalk/client.ts'
+import type { Bindings } from './env.ts'
+import { createLogger, errorFields, type Logger } from './log.ts'
+import { createMailer } from './mail/mailer.ts'
+import { processOutbox } from './outbox.ts'
+import { reconcile } from './reconcile.ts'
+import { submitToDingTalk } from './submission.ts'
+import { LEASE_MS } from './backoff.ts'
+
+const SUBMIT_BATCH = 10
+
+async function step(log: Logger, name: string, run: () => Promise<unknown>): Promise<void> {
+  try {
+    const result = await run()
+    log.debug('cron step done', { step: name, result })
+  } catch (err) {
+    log.error('cron step failed', { step: name, ...errorFields(err) })
+  }
+}
+
+export async function runScheduled(controller: Pick<ScheduledController, 'scheduledTime' | 'cron'>, env: Bindings): Promise<void> {
+  const requestId = `cron-${crypto.randomUUID()}`
+  const log = createLogger({ requestId })
+  let config
+  try {
+    config = await loadConfig(env)
+  } catch (err) {
+    log.error('config invalid; cron skipped', errorFields(err))
+    return
+  }
+  const now = controller.scheduledTime
+  const db = env.DB
+  const dingtalk = createDingTalkClient({ egressUrl: config.egressUrl, signingKey: config.workerSigningKey, requestId })
+  const mailer = createMailer({ apiKey: config.resendApiKey, baseUrl: config.resendBaseUrl, from: config.mailFrom })
+
+  await step(log, 'submit', async () => {
+    let submitted = 0
+    for (const app of await listSubmitDue(db, now, SUBMIT_BATCH)) {
+      if (!(await claimSubmit(db, app.id, now, now + LEASE_MS))) continue
+      const outcome = await submitToDingTalk({ db, config, dingtalk, log, now, source: 'cron' }, app)
+      if (outcome.status === 'pending_approval') submitted++
+    }
+    return { submitted }
+  })
+  await step(log, 'reconcile', () => reconcile({ db, config, dingtalk, log, now }))
+  await step(log, 'outbox', () => processOutbox({ db, config, mailer, log, now }))
+  await step(log, 'sweep', async () => ({ swept: await sweepSeenProofs(db, Math.floor(now / 1000)) }))
+}

@@ -1,0 +1,208 @@
+// Data access for `applications` (worker/migrations/0001). Status changes go through lifecycle.ts.
+import type { Locale } from '../config.ts'
+
+export const STATUSES = [
+  'submitted',
+  'pending_approval',
+  'approved',
+  'issued',
+  'delivered',
+  'rejected',
+  'withdrawn',
+  'failed',
+] as const
+export type ApplicationStatus = (typeof STATUSES)[number]
+
+export type Application = {
+  id: string
+  accessTokenHash: string
+  product: string
+  featureCode: string
+  quantity: number
+  validityDays: number
+  name: string
+  company: string
+  email: string
+  phone: string | null
+  note: string | null
+  locale: Locale
+  status: ApplicationStatus
+  dingtalkInstanceId: string | null
+  submitAttempts: number
+  nextSubmitAt: number | null
+  lastError: string | null
+  pollAttempts: number
+  nextPollAt: number | null
+  createdAt: number
+  updatedAt: number
+}
+
+type ApplicationRow = {
+  id: string
+  access_token_hash: string
+  product: string
+  feature_code: string
+  quantity: number
+  validity_days: number
+  name: string
+  company: string
+  email: string
+  phone: string | null
+  note: string | null
+  locale: string
+  status: string
+  dingtalk_instance_id: string | null
+  submit_attempts: number
+  next_submit_at: number | null
+  last_error: string | null
+  poll_attempts: number
+  next_poll_at: number | null
+  created_at: number
+  updated_at: number
+}
+
+export function toApplication(row: ApplicationRow): Application {
+  return {
+    id: row.id,
+    accessTokenHash: row.access_token_hash,
+    product: row.product,
+    featureCode: row.feature_code,
+    quantity: row.quantity,
+    validityDays: row.validity_days,
+    name: row.name,
+    company: row.company,
+    email: row.email,
+    phone: row.phone,
+    note: row.note,
+    locale: row.locale as Locale,
+    status: row.status as ApplicationStatus,
+    dingtalkInstanceId: row.dingtalk_instance_id,
+    submitAttempts: row.submit_attempts,
+    nextSubmitAt: row.next_submit_at,
+    lastError: row.last_error,
+    pollAttempts: row.poll_attempts,
+    nextPollAt: row.next_poll_at,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  }
+}
+
+/** The INSERT of a new application; the caller batches it with its `submitted` event. */
+export function insertApplicationStatement(db: D1Database, app: Application): D1PreparedStatement {
+  return db
+    .prepare(
+      `INSERT INTO applications (id, access_token_hash, product, feature_code, quantity, validity_days,
+         name, company, email, phone, note, locale, status, submit_attempts, next_submit_at, poll_attempts,
+         created_at, updated_at)
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)`,
+    )
+    .bind(
+      app.id,
+      app.accessTokenHash,
+      app.product,
+      app.featureCode,
+      app.quantity,
+      app.validityDays,
+      app.name,
+      app.company,
+      app.email,
+      app.phone,
+      app.note,
+      app.locale,
+      app.status,
+      app.submitAttempts,
+      app.nextSubmitAt,
+      app.pollAttempts,
+      app.createdAt,
+      app.updatedAt,
+    )
+}
+
+export async function getApplication(db: D1Database, id: string): Promise<Application | null> {
+  const row = await db.prepare('SELECT * FROM applications WHERE id = ?1').bind(id).first<ApplicationRow>()
+  return row ? toApplication(row) : null
+}
+
+export async function getApplicationByInstance(db: D1Database, instanceId: string): Promise<Application | null> {
+  const row = await db
+    .prepare('SELECT * FROM applications WHERE dingtalk_instance_id = ?1')
+    .bind(instanceId)
+    .first<ApplicationRow>()
+  return row ? toApplication(row) : null
+}
+
+async function list(db: D1Database, sql: string, ...binds: unknown[]): Promise<Application[]> {
+  const { results } = await db.prepare(sql).bind(...binds).all<ApplicationRow>()
+  return results.map(toApplication)
+}
+
+/** `submitted` applications whose next submit attempt is due, oldest first. */
+export function listSubmitDue(db: D1Database, now: number, limit: number): Promise<Application[]> {
+  return list(
+    db,
+    `SELECT * FROM applications WHERE status = 'submitted' AND next_submit_at <= ?1
+     ORDER BY next_submit_at LIMIT ?2`,
+    now,
+    limit,
+  )
+}
+
+/** `pending_approval` applications whose next poll is due, most overdue first. */
+export function listPollDue(db: D1Database, now: number, limit: number): Promise<Application[]> {
+  return list(
+    db,
+    `SELECT * FROM applications WHERE status = 'pending_approval' AND next_poll_at <= ?1
+     ORDER BY next_poll_at LIMIT ?2`,
+    now,
+    limit,
+  )
+}
+
+/** `approved` applications: their license is issued by the outbox (crash recovery re-runs this). */
+export function listApproved(db: D1Database, limit: number): Promise<Application[]> {
+  return list(db, `SELECT * FROM applications WHERE status = 'approved' ORDER BY updated_at LIMIT ?1`, limit)
+}
+
+/**
+ * Takes a due submit attempt for this run: moves next_submit_at to `leaseUntil` only if it is still
+ * due, so two overlapping runs (or the API and cron) never submit the same application at once.
+ */
+export async function claimSubmit(db: D1Database, id: string, now: number, leaseUntil: number): Promise<boolean> {
+  const { meta } = await db
+    .prepare(
+      `UPDATE applications SET next_submit_at = ?3, updated_at = ?2
+       WHERE id = ?1 AND status = 'submitted' AND next_submit_at <= ?2`,
+    )
+    .bind(id, now, leaseUntil)
+    .run()
+  return meta.changes === 1
+}
+
+export async function recordSubmitFailure(
+  db: D1Database,
+  id: string,
+  failure: { attempts: number; nextSubmitAt: number; lastError: string; now: number },
+): Promise<void> {
+  await db
+    .prepare(
+      `UPDATE applications SET submit_attempts = ?2, next_submit_at = ?3, last_error = ?4, updated_at = ?5
+       WHERE id = ?1 AND status = 'submitted'`,
+    )
+    .bind(id, failure.attempts, failure.nextSubmitAt, failure.lastError, failure.now)
+    .run()
+}
+
+export async function schedulePoll(
+  db: D1Database,
+  id: string,
+  poll: { attempts: number; nextPollAt: number; now: number; lastError?: string | null },
+): Promise<void> {
+  await db
+    .prepare(
+      `UPDATE applications SET poll_attempts = ?2, next_poll_at = ?3, updated_at = ?4,
+         last_error = COALESCE(?5, last_error)
+       WHERE id = ?1 AND status = 'pending_approval'`,
+    )
+    .bind(id, poll.attempts, poll.nextPollAt, poll.now, poll.lastError ?? null)
+    .run()
+}

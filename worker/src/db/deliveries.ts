@@ -1,0 +1,126 @@
+// Data access for `deliveries` (worker/migrations/0003), the mail outbox: one row per
+// (application, kind), sent with Idempotency-Key `delivery/<id>`.
+
+export type DeliveryKind = 'license' | 'rejection'
+export type DeliveryStatus = 'pending' | 'sent' | 'failed'
+
+export type Delivery = {
+  id: string
+  applicationId: string
+  kind: DeliveryKind
+  status: DeliveryStatus
+  attempts: number
+  nextAttemptAt: number | null
+  lastError: string | null
+  resendEmailId: string | null
+  createdAt: number
+  updatedAt: number
+}
+
+type DeliveryRow = {
+  id: string
+  application_id: string
+  kind: string
+  status: string
+  attempts: number
+  next_attempt_at: number | null
+  last_error: string | null
+  resend_email_id: string | null
+  created_at: number
+  updated_at: number
+}
+
+export function toDelivery(row: DeliveryRow): Delivery {
+  return {
+    id: row.id,
+    applicationId: row.application_id,
+    kind: row.kind as DeliveryKind,
+    status: row.status as DeliveryStatus,
+    attempts: row.attempts,
+    nextAttemptAt: row.next_attempt_at,
+    lastError: row.last_error,
+    resendEmailId: row.resend_email_id,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  }
+}
+
+/**
+ * INSERT of a pending delivery, written only when `condition` holds (an event guard, so the row
+ * exists exactly when the approval/rejection did) and only once per (application, kind).
+ */
+export function insertDeliveryStatement(
+  db: D1Database,
+  delivery: { id: string; applicationId: string; kind: DeliveryKind; now: number },
+  condition: { sql: string; bind: string },
+): D1PreparedStatement {
+  return db
+    .prepare(
+      `INSERT INTO deliveries (id, application_id, kind, status, attempts, next_attempt_at, created_at, updated_at)
+       SELECT ?1, ?2, ?3, 'pending', 0, ?4, ?4, ?4 WHERE ${condition.sql}
+       ON CONFLICT DO NOTHING`,
+    )
+    .bind(delivery.id, delivery.applicationId, delivery.kind, delivery.now, condition.bind)
+}
+
+export async function getDelivery(db: D1Database, applicationId: string, kind: DeliveryKind): Promise<Delivery | null> {
+  const row = await db
+    .prepare('SELECT * FROM deliveries WHERE application_id = ?1 AND kind = ?2')
+    .bind(applicationId, kind)
+    .first<DeliveryRow>()
+  return row ? toDelivery(row) : null
+}
+
+/** Pending deliveries that are due, optionally of one application, oldest first. */
+export async function listDueDeliveries(db: D1Database, now: number, limit: number, applicationId?: string): Promise<Delivery[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT * FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ?1
+         AND (?3 IS NULL OR application_id = ?3)
+       ORDER BY next_attempt_at LIMIT ?2`,
+    )
+    .bind(now, limit, applicationId ?? null)
+    .all<DeliveryRow>()
+  return results.map(toDelivery)
+}
+
+/** Takes a due delivery for one sender by pushing next_attempt_at to `leaseUntil`; false if taken. */
+export async function claimDelivery(db: D1Database, id: string, now: number, leaseUntil: number): Promise<boolean> {
+  const { meta } = await db
+    .prepare(
+      `UPDATE deliveries SET next_attempt_at = ?3, updated_at = ?2
+       WHERE id = ?1 AND status = 'pending' AND next_attempt_at <= ?2`,
+    )
+    .bind(id, now, leaseUntil)
+    .run()
+  return meta.changes === 1
+}
+
+export function markDeliverySentStatement(
+  db: D1Database,
+  id: string,
+  sent: { attempts: number; resendEmailId: string | null; now: number },
+): D1PreparedStatement {
+  return db
+    .prepare(
+      `UPDATE deliveries SET status = 'sent', attempts = ?2, resend_email_id = ?3, last_error = NULL,
+         next_attempt_at = NULL, updated_at = ?4
+       WHERE id = ?1 AND status = 'pending'`,
+    )
+    .bind(id, sent.attempts, sent.resendEmailId, sent.now)
+}
+
+/** Records a failed attempt: retry at `nextAttemptAt`, or give up (`failed`) when it is null. */
+export function recordDeliveryFailureStatement(
+  db: D1Database,
+  id: string,
+  failure: { attempts: number; nextAttemptAt: number | null; lastError: string; now: number },
+): D1PreparedStatement {
+  return db
+    .prepare(
+      `UPDATE deliveries SET status = CASE WHEN ?3 IS NULL THEN 'failed' ELSE 'pending' END,
+         attempts = ?2, next_attempt_at = ?3, last_error = ?4, updated_at = ?5
+       WHERE id = ?1 AND status = 'pending'`,
+    )
+    .bind(id, failure.attempts, failure.nextAttemptAt, failure.lastError, failure.now)
+}

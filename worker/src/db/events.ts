@@ -1,0 +1,91 @@
+// Data access for `events` (worker/migrations/0004): append-only; INSERTs only, never UPDATE/DELETE.
+import type { ApplicationStatus } from './applications.ts'
+
+export type EventSource = 'api' | 'dingtalk' | 'cron' | 'outbox'
+
+export type AppEvent = {
+  id: string
+  applicationId: string
+  type: string
+  fromStatus: ApplicationStatus | null
+  toStatus: ApplicationStatus | null
+  source: EventSource
+  dedupeKey: string | null
+  dingtalkEventId: string | null
+  data: Record<string, unknown> | null
+  createdAt: number
+}
+
+type EventRow = {
+  id: string
+  application_id: string
+  type: string
+  from_status: string | null
+  to_status: string | null
+  source: string
+  dedupe_key: string | null
+  dingtalk_event_id: string | null
+  data: string | null
+  created_at: number
+}
+
+export function toEvent(row: EventRow): AppEvent {
+  return {
+    id: row.id,
+    applicationId: row.application_id,
+    type: row.type,
+    fromStatus: row.from_status as ApplicationStatus | null,
+    toStatus: row.to_status as ApplicationStatus | null,
+    source: row.source as EventSource,
+    dedupeKey: row.dedupe_key,
+    dingtalkEventId: row.dingtalk_event_id,
+    data: row.data === null ? null : (JSON.parse(row.data) as Record<string, unknown>),
+    createdAt: row.created_at,
+  }
+}
+
+/**
+ * INSERT of one event. With `requireStatus`, the row is written only while the application is in
+ * that status; a clash on dedupe_key or dingtalk_event_id writes nothing (ON CONFLICT DO NOTHING).
+ */
+export function insertEventStatement(db: D1Database, event: AppEvent, requireStatus?: ApplicationStatus): D1PreparedStatement {
+  const guard = requireStatus === undefined ? 'WHERE 1' : 'WHERE EXISTS (SELECT 1 FROM applications WHERE id = ?2 AND status = ?11)'
+  const binds: unknown[] = [
+    event.id,
+    event.applicationId,
+    event.type,
+    event.fromStatus,
+    event.toStatus,
+    event.source,
+    event.dedupeKey,
+    event.dingtalkEventId,
+    event.data === null ? null : JSON.stringify(event.data),
+    event.createdAt,
+  ]
+  if (requireStatus !== undefined) binds.push(requireStatus)
+  return db
+    .prepare(
+      `INSERT INTO events (id, application_id, type, from_status, to_status, source, dedupe_key,
+         dingtalk_event_id, data, created_at)
+       SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10 ${guard}
+       ON CONFLICT DO NOTHING`,
+    )
+    .bind(...binds)
+}
+
+/** True when an event with this dedupe key or DingTalk event id has been recorded. */
+export async function hasEvent(db: D1Database, keys: { dedupeKey: string | null; dingtalkEventId: string | null }): Promise<boolean> {
+  const row = await db
+    .prepare('SELECT 1 AS found FROM events WHERE dedupe_key = ?1 OR dingtalk_event_id = ?2 LIMIT 1')
+    .bind(keys.dedupeKey, keys.dingtalkEventId)
+    .first<{ found: number }>()
+  return row !== null
+}
+
+export async function listEvents(db: D1Database, applicationId: string): Promise<AppEvent[]> {
+  const { results } = await db
+    .prepare('SELECT * FROM events WHERE application_id = ?1 ORDER BY created_at, rowid')
+    .bind(applicationId)
+    .all<EventRow>()
+  return results.map(toEvent)
+}

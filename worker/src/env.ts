@@ -1,0 +1,38 @@
+// The worker's bindings (wrangler.toml vars, secrets, D1, rate limiter) and the Hono context type.
+import type { Config } from './config.ts'
+import type { Logger } from './log.ts'
+
+export type Bindings = {
+  DB: D1Database
+  ASSETS?: Fetcher
+  SUBMIT_RATE_LIMITER?: RateLimit
+  PUBLIC_ORIGIN: string
+  EGRESS_URL: string
+  RESEND_BASE_URL: string
+  MAIL_FROM: string
+  PRODUCTS: string
+  DEFAULT_PRODUCT: string
+  VALIDITY_DAYS: string
+  QUANTITY_MIN: string
+  QUANTITY_MAX: string
+  FEATURE_CODE_PATTERN: string
+  DINGTALK_PROCESS_CODE: string
+  DINGTALK_ORIGINATOR_USER_ID: string
+  DINGTALK_DEPT_ID: string
+  DINGTALK_FORM_LABELS?: string
+  DINGTALK_MONTHLY_BUDGET?: string
+  POLL_BATCH?: string
+  LICENSE_PUBLIC_JWKS?: string
+  WORKER_PRIVATE_JWK: string
+  PROXY_PUBLIC_JWK: string
+  LICENSE_PRIVATE_JWK: string
+  RESEND_API_KEY: string
+}
+
+export type AppVariables = {
+  requestId: string
+  log: Logger
+  config: Config
+}
+
+export type AppEnv = { Bindings: Bindings; Variables: AppVariables }

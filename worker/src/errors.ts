@@ -1,0 +1,137 @@
+// The worker's errors: one base class with a stable code and HTTP status (docs/errors.md).
+// The proof errors (PROOF_*) come from proof/ as ProofError and are answered with the same shape.
+
+export type ErrorCode =
+  | 'VALIDATION_FAILED'
+  | 'INVALID_JSON'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'RATE_LIMITED'
+  | 'NOT_FOUND'
+  | 'UNKNOWN_PRODUCT'
+  | 'INVALID_EVENT'
+  | 'DINGTALK_UNAVAILABLE'
+  | 'DINGTALK_REJECTED'
+  | 'CONFIG_INVALID'
+  | 'INTERNAL_ERROR'
+
+/** Every code the worker's own error classes can produce (the docs test checks each is listed). */
+export const ERROR_CODES: readonly ErrorCode[] = [
+  'VALIDATION_FAILED',
+  'INVALID_JSON',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'PAYLOAD_TOO_LARGE',
+  'RATE_LIMITED',
+  'NOT_FOUND',
+  'UNKNOWN_PRODUCT',
+  'INVALID_EVENT',
+  'DINGTALK_UNAVAILABLE',
+  'DINGTALK_REJECTED',
+  'CONFIG_INVALID',
+  'INTERNAL_ERROR',
+]
+
+export type FieldErrors = Record<string, string>
+
+export type ErrorBody = {
+  error: { code: string; message: string; fields?: FieldErrors }
+  [extra: string]: unknown
+}
+
+export class AppError extends Error {
+  readonly code: ErrorCode
+  readonly status: number
+  readonly fields?: FieldErrors
+  /** Top-level members added next to `error` in the response (e.g. the saved application's id). */
+  extra?: Record<string, unknown>
+
+  constructor(code: ErrorCode, status: number, message: string, options?: { cause?: unknown; fields?: FieldErrors }) {
+    super(message, { cause: options?.cause })
+    this.name = new.target.name
+    this.code = code
+    this.status = status
+    this.fields = options?.fields
+  }
+
+  toBody(): ErrorBody {
+    const error = { code: this.code, message: this.message, ...(this.fields ? { fields: this.fields } : {}) }
+    return { error, ...this.extra }
+  }
+}
+
+export class ValidationError extends AppError {
+  constructor(fields: FieldErrors) {
+    super('VALIDATION_FAILED', 400, 'some fields are missing or invalid', { fields })
+  }
+}
+
+export class InvalidJsonError extends AppError {
+  constructor(message = 'the body must be a JSON object') {
+    super('INVALID_JSON', 400, message)
+  }
+}
+
+export class UnsupportedMediaTypeError extends AppError {
+  constructor() {
+    super('UNSUPPORTED_MEDIA_TYPE', 415, 'the body must be sent as application/json')
+  }
+}
+
+export class PayloadTooLargeError extends AppError {
+  constructor(limit: number) {
+    super('PAYLOAD_TOO_LARGE', 413, `the body exceeds ${limit} bytes`)
+  }
+}
+
+export class RateLimitedError extends AppError {
+  constructor() {
+    super('RATE_LIMITED', 429, 'too many requests; try again in a minute')
+  }
+}
+
+export class NotFoundError extends AppError {
+  constructor(message = 'not found') {
+    super('NOT_FOUND', 404, message)
+  }
+}
+
+export class UnknownProductError extends AppError {
+  constructor() {
+    super('UNKNOWN_PRODUCT', 404, 'no such product')
+  }
+}
+
+export class InvalidEventError extends AppError {
+  constructor(message: string) {
+    super('INVALID_EVENT', 400, message)
+  }
+}
+
+/** The proxy or DingTalk could not be reached (network, timeout, 5xx, throttling). Retryable. */
+export class DingTalkUnavailableError extends AppError {
+  readonly upstreamCode?: string
+  constructor(message: string, options?: { cause?: unknown; upstreamCode?: string }) {
+    super('DINGTALK_UNAVAILABLE', 503, message, options)
+    this.upstreamCode = options?.upstreamCode
+  }
+}
+
+/** DingTalk (or the proxy) answered a 4xx business error, e.g. `processCodeError`. */
+export class DingTalkRejectedError extends AppError {
+  readonly upstreamCode: string
+  readonly upstreamStatus: number
+  constructor(upstreamStatus: number, upstreamCode: string, message: string) {
+    super('DINGTALK_REJECTED', 502, message)
+    this.upstreamCode = upstreamCode
+    this.upstreamStatus = upstreamStatus
+  }
+}
+
+/** A variable or secret is missing or malformed. The message names the variable, never its value. */
+export class ConfigError extends AppError {
+  readonly variable: string
+  constructor(variable: string, problem: string) {
+    super('CONFIG_INVALID', 500, `${variable}: ${problem}`)
+    this.variable = variable
+  }
+}

@@ -1,0 +1,28 @@
+// The licensedesk worker: wires the routes, the error boundary and the cron handler. Nothing else.
+import { Hono } from 'hono'
+import { runScheduled } from './cron.ts'
+import type { AppEnv, Bindings } from './env.ts'
+import { NotFoundError } from './errors.ts'
+import { errorResponse, requestContext, withConfig } from './http.ts'
+import { applications } from './routes/applications.ts'
+import { config } from './routes/config.ts'
+import { internalEvents } from './routes/internal-events.ts'
+import { wellKnown } from './routes/jwks.ts'
+
+const app = new Hono<AppEnv>()
+  .use(requestContext())
+  .use(withConfig())
+  .route('/api/applications', applications)
+  .route('/api/config', config)
+  .route('/.well-known', wellKnown)
+  .route('/internal/events', internalEvents)
+
+app.onError(errorResponse)
+app.notFound((c) => errorResponse(new NotFoundError(), c))
+
+export type AppType = typeof app
+
+export default {
+  fetch: app.fetch,
+  scheduled: (controller, env) => runScheduled(controller, env),
+} satisfies ExportedHandler<Bindings>

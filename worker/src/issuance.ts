@@ -1,0 +1,73 @@
+// Issues the license of an approved application exactly once: the licenses row is unique per
+// application, so a retry after a crash reuses the stored text instead of signing a second one.
+import { issueLicense } from '../../license/src/index.ts'
+import type { Config } from './config.ts'
+import type { Application } from './db/applications.ts'
+import { getLicenseByApplication, insertLicenseStatement, type LicenseRecord } from './db/licenses.ts'
+import { newLicenseId } from './ids.ts'
+import { applyTransition } from './lifecycle.ts'
+import type { EventSource } from './db/events.ts'
+
+const DAY = 86_400
+
+export type IssueDeps = { db: D1Database; config: Config; now: number; source: EventSource }
+
+export const licenseFileName = (product: string, licenseId: string): string => `${product}-${licenseId}.lic`
+
+/**
+ * The application's license, issuing it first if there is none. Moves `approved` → `issued` in the
+ * same batch as the INSERT; an application already `issued` (or later) keeps its license.
+ */
+export async function ensureLicense(deps: IssueDeps, app: Application): Promise<LicenseRecord> {
+  const existing = await getLicenseByApplication(deps.db, app.id)
+  if (existing) {
+    if (app.status === 'approved') await markIssued(deps, app, existing, [])
+    return existing
+  }
+  if (app.status !== 'approved') throw new Error(`application ${app.id} is ${app.status}, not approved, and has no license`)
+
+  const nbf = Math.floor(deps.now / 1000)
+  const id = newLicenseId()
+  const terms = {
+    iss: deps.config.publicOrigin,
+    sub: id,
+    aud: app.product,
+    nbf,
+    exp: nbf + app.validityDays * DAY,
+    fc: app.featureCode,
+    qty: app.quantity,
+    app: app.id,
+    cust: { name: app.name, company: app.company, email: app.email },
+  }
+  const text = await issueLicense(terms, deps.config.licenseSigningKey, { now: deps.now })
+  const record: LicenseRecord = {
+    id,
+    applicationId: app.id,
+    kid: deps.config.licenseSigningKey.kid,
+    text,
+    nbf,
+    exp: terms.exp,
+    issuedAt: deps.now,
+  }
+  await markIssued(deps, app, record, [insertLicenseStatement(deps.db, record)])
+  // Another sender may have won the race: the stored row is the one that counts.
+  const stored = await getLicenseByApplication(deps.db, app.id)
+  if (!stored) throw new Error(`license of ${app.id} was not stored`)
+  return stored
+}
+
+async function markIssued(deps: IssueDeps, app: Application, license: LicenseRecord, before: D1PreparedStatement[]) {
+  await applyTransition(
+    deps.db,
+    {
+      applicationId: app.id,
+      from: 'approved',
+      to: 'issued',
+      type: 'license.issued',
+      source: deps.source,
+      now: deps.now,
+      data: { licenseId: license.id, kid: license.kid, nbf: license.nbf, exp: license.exp },
+    },
+    { before },
+  )
+}

@@ -1,0 +1,149 @@
+// The mail outbox: issues the license of approved applications and sends due deliveries through
+// Resend with Idempotency-Key `delivery/<id>`, so a retried send never mails twice. Failures back
+// off (1 min … 24 h); the 8th failure marks the delivery failed and alerts the operator.
+import type { Config } from './config.ts'
+import { getApplication, listApproved, type Application } from './db/applications.ts'
+import {
+  claimDelivery,
+  listDueDeliveries,
+  markDeliverySentStatement,
+  recordDeliveryFailureStatement,
+  type Delivery,
+} from './db/deliveries.ts'
+import { insertEventStatement } from './db/events.ts'
+import { newEventId } from './ids.ts'
+import { ensureLicense, licenseFileName } from './issuance.ts'
+import { applyTransition } from './lifecycle.ts'
+import { errorFields, type Logger } from './log.ts'
+import { base64Utf8, type Mailer, type OutgoingMail } from './mail/mailer.ts'
+import { renderLicenseMail, renderRejectionMail } from './mail/templates.ts'
+import { DELIVERY_MAX_ATTEMPTS, LEASE_MS, deliveryDelay } from './backoff.ts'
+
+export type OutboxDeps = { db: D1Database; config: Config; mailer: Mailer; log: Logger; now: number }
+export type OutboxOptions = { applicationId?: string; limit?: number }
+export type OutboxSummary = { sent: number; retrying: number; failed: number }
+
+export async function processOutbox(deps: OutboxDeps, options: OutboxOptions = {}): Promise<OutboxSummary> {
+  const summary: OutboxSummary = { sent: 0, retrying: 0, failed: 0 }
+  const limit = options.limit ?? 20
+  if (!options.applicationId) {
+    // Crash recovery: an approved application whose license was never issued gets it now.
+    for (const app of await listApproved(deps.db, limit)) {
+      await ensureLicense({ db: deps.db, config: deps.config, now: deps.now, source: 'outbox' }, app).catch((err) =>
+        deps.log.error('license issue failed', { applicationId: app.id, ...errorFields(err) }),
+      )
+    }
+  }
+  for (const delivery of await listDueDeliveries(deps.db, deps.now, limit, options.applicationId)) {
+    if (!(await claimDelivery(deps.db, delivery.id, deps.now, deps.now + LEASE_MS))) continue
+    const outcome = await deliver(deps, delivery)
+    summary[outcome]++
+  }
+  return summary
+}
+
+async function compose(deps: OutboxDeps, delivery: Delivery, app: Application): Promise<OutgoingMail> {
+  const product = deps.config.products.get(app.product) ?? { id: app.product, name: app.product }
+  if (delivery.kind === 'rejection') {
+    const mail = renderRejectionMail({ locale: app.locale, name: app.name, productName: product.name, applicationId: app.id })
+    return { to: app.email, ...mail }
+  }
+  const license = await ensureLicense({ db: deps.db, config: deps.config, now: deps.now, source: 'outbox' }, app)
+  const fileName = licenseFileName(app.product, license.id)
+  const mail = renderLicenseMail({
+    locale: app.locale,
+    name: app.name,
+    productName: product.name,
+    applicationId: app.id,
+    licenseId: license.id,
+    featureCode: app.featureCode,
+    quantity: app.quantity,
+    notBefore: license.nbf,
+    expiresAt: license.exp,
+    fileName,
+    jwksUrl: `${deps.config.publicOrigin}/.well-known/jwks.json`,
+  })
+  return { to: app.email, ...mail, attachments: [{ filename: fileName, content: base64Utf8(license.text) }] }
+}
+
+async function deliver(deps: OutboxDeps, delivery: Delivery): Promise<keyof OutboxSummary> {
+  const { db, now, log } = deps
+  const attempts = delivery.attempts + 1
+  const fields = { deliveryId: delivery.id, applicationId: delivery.applicationId, kind: delivery.kind, attempts }
+  let error: string
+  try {
+    const app = await getApplication(db, delivery.applicationId)
+    if (!app) throw new Error('application not found')
+    const result = await deps.mailer.send(await compose(deps, delivery, app), `delivery/${delivery.id}`)
+    if (result.ok) {
+      await markSent(deps, delivery, attempts, result.id)
+      log.info('mail sent', { ...fields, resendEmailId: result.id })
+      return 'sent'
+    }
+    error = result.error
+  } catch (err) {
+    log.error('mail delivery attempt crashed', { ...fields, ...errorFields(err) })
+    error = err instanceof Error ? err.message : String(err)
+  }
+  return recordFailure(deps, delivery, attempts, error.slice(0, 500))
+}
+
+async function markSent(deps: OutboxDeps, delivery: Delivery, attempts: number, resendEmailId: string | null) {
+  const { db, now } = deps
+  const sent = markDeliverySentStatement(db, delivery.id, { attempts, resendEmailId, now })
+  const data = { deliveryId: delivery.id, kind: delivery.kind, resendEmailId }
+  if (delivery.kind === 'license') {
+    await applyTransition(
+      db,
+      { applicationId: delivery.applicationId, from: 'issued', to: 'delivered', type: 'delivery.sent', source: 'outbox', now, data },
+      { before: [sent] },
+    )
+    return
+  }
+  await db.batch([sent, insertEventStatement(db, note(delivery, 'delivery.sent', data, now))])
+}
+
+async function recordFailure(deps: OutboxDeps, delivery: Delivery, attempts: number, lastError: string): Promise<keyof OutboxSummary> {
+  const { db, now, log } = deps
+  const final = attempts >= DELIVERY_MAX_ATTEMPTS
+  const update = recordDeliveryFailureStatement(db, delivery.id, {
+    attempts,
+    nextAttemptAt: final ? null : now + deliveryDelay(attempts),
+    lastError,
+    now,
+  })
+  const data = { deliveryId: delivery.id, kind: delivery.kind, attempts, error: lastError }
+  const fields = { deliveryId: delivery.id, applicationId: delivery.applicationId, kind: delivery.kind, attempts, error: lastError }
+  if (!final) {
+    await db.batch([update, insertEventStatement(db, note(delivery, 'delivery.attempt_failed', data, now))])
+    log.warn('mail not sent; will retry', fields)
+    return 'retrying'
+  }
+  const app = await getApplication(db, delivery.applicationId)
+  if (delivery.kind === 'license' && app && (app.status === 'issued' || app.status === 'approved')) {
+    await applyTransition(
+      db,
+      { applicationId: app.id, from: app.status, to: 'failed', type: 'delivery.failed', source: 'outbox', now, data },
+      { before: [update] },
+    )
+  } else {
+    await db.batch([update, insertEventStatement(db, note(delivery, 'delivery.failed', data, now))])
+  }
+  log.error('operator: mail delivery failed for good', fields)
+  return 'failed'
+}
+
+function note(delivery: Delivery, type: string, data: Record<string, unknown>, now: number) {
+  return {
+    id: newEventId(),
+    applicationId: delivery.applicationId,
+    type,
+    fromStatus: null,
+    toStatus: null,
+    source: 'outbox' as const,
+    dedupeKey: null,
+    dingtalkEventId: null,
+    data,
+    createdAt: now,
+  }
+}

@@ -1,0 +1,250 @@
+import { env } from 'cloudflare:workers'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { FakeUpstream } from '../../test/fake-upstream.ts'
+import { BASE, call, readJson, row, rows, runCron, submit, tokenOf, validApplication } from '../../test/helpers.ts'
+
+let fake: FakeUpstream
+beforeEach(() => {
+  fake = new FakeUpstream()
+  fake.install()
+})
+afterEach(() => {
+  vi.restoreAllMocks()
+})
+
+const getStatus = (id: string, token?: string) =>
+  call(new Request(`${BASE}/api/applications/${id}${token === undefined ? '' : `?t=${encodeURIComponent(token)}`}`))
+
+describe('POST /api/applications', () => {
+  it('stores the application, creates the DingTalk instance and answers 201 with a working statusUrl', async () => {
+    const body = validApplication({ name: 'Han Meimei', note: '' })
+    const response = await submit(body)
+    expect(response.status).toBe(201)
+    const created = await readJson(response)
+    expect(created).toEqual({ id: expect.stringMatching(/^LD-[0-9A-Z]{12}$/), status: 'pending_approval', statusUrl: expect.any(String) })
+    expect(created.statusUrl).toMatch(new RegExp(`^http://localhost:8787/status/${created.id}\\?t=[A-Za-z0-9_-]{43}$`))
+
+    const [instance] = [...fake.instances.values()]
+    expect(instance.body).toMatchObject({ processCode: 'PROC-LICENSEDESK-DEV', originatorUserId: 'licensedesk-bot', deptId: -1 })
+    const form = Object.fromEntries(instance.body.formComponentValues.map((v) => [v.name, v.value]))
+    expect(form).toEqual({
+      申请编号: created.id,
+      产品: 'HyperMotion (hypermotion)',
+      特征码: body.featureCode,
+      数量: '5',
+      '有效期(天)': '90',
+      姓名: 'Han Meimei',
+      公司: 'Example Co.',
+      邮箱: body.email,
+      电话: '+86 138 0000 0000',
+      备注: '-',
+    })
+    expect(instance.body.formComponentValues.every((v) => typeof v.value === 'string')).toBe(true)
+    expect(fake.relayCalls).toEqual([
+      { method: 'POST', target: '/relay/api/v1.0/workflow/processInstances', requestId: expect.any(String), proofError: null },
+    ])
+
+    const stored = await row<{ status: string; access_token_hash: string; dingtalk_instance_id: string }>(
+      'SELECT * FROM applications WHERE id = ?1',
+      created.id,
+    )
+    expect(stored).toMatchObject({ status: 'pending_approval', dingtalk_instance_id: instance.id })
+    expect(stored!.access_token_hash).toMatch(/^[0-9a-f]{64}$/)
+    expect(JSON.stringify(stored)).not.toContain(tokenOf(created.statusUrl))
+
+    const view = await getStatus(created.id, tokenOf(created.statusUrl))
+    expect(view.status).toBe(200)
+    expect(view.headers.get('cache-control')).toBe('no-store')
+    expect(await readJson(view)).toEqual({
+      id: created.id,
+      status: 'pending_approval',
+      product: 'hypermotion',
+      featureCode: body.featureCode,
+      quantity: 5,
+      validityDays: 90,
+      name: 'Han Meimei',
+      company: 'Example Co.',
+      email: body.email,
+      locale: 'en',
+      createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      timeline: [
+        { status: 'submitted', at: expect.any(String) },
+        { status: 'pending_approval', at: expect.any(String) },
+      ],
+      license: null,
+    })
+  })
+
+  it('answers 404 NOT_FOUND for the status without a token, with a wrong token, or for an unknown id', async () => {
+    const created = await readJson(await submit(validApplication()))
+    const token = tokenOf(created.statusUrl)
+    for (const response of [
+      await getStatus(created.id),
+      await getStatus(created.id, ''),
+      await getStatus(created.id, `${token.slice(0, -1)}A`),
+      await getStatus('LD-000000000000', token),
+    ]) {
+      expect(response.status).toBe(404)
+      expect((await readJson(response)).error.code).toBe('NOT_FOUND')
+    }
+  })
+
+  it('answers 400 VALIDATION_FAILED with a code per field', async () => {
+    const response = await submit(validApplication({ name: '', email: 'nope', quantity: 0, validityDays: 7, product: 'x', featureCode: 'bad' }))
+    expect(response.status).toBe(400)
+    expect(await readJson(response)).toEqual({
+      error: {
+        code: 'VALIDATION_FAILED',
+        message: expect.any(String),
+        fields: {
+          name: 'REQUIRED',
+          email: 'INVALID_EMAIL',
+          quantity: 'OUT_OF_RANGE',
+          validityDays: 'NOT_ALLOWED',
+          product: 'NOT_ALLOWED',
+          featureCode: 'INVALID_FORMAT',
+        },
+      },
+    })
+    expect(fake.relayCalls).toHaveLength(0)
+  })
+
+  it('answers 415 UNSUPPORTED_MEDIA_TYPE for a body that is not declared JSON', async () => {
+    const response = await submit(JSON.stringify(validApplication()), { 'content-type': 'text/plain' })
+    expect(response.status).toBe(415)
+    expect((await readJson(response)).error.code).toBe('UNSUPPORTED_MEDIA_TYPE')
+  })
+
+  it('answers 400 INVALID_JSON for malformed JSON or a non-object', async () => {
+    for (const body of ['{"name":', '[1,2]', '"text"', 'null']) {
+      const response = await submit(body)
+      expect(response.status, body).toBe(400)
+      expect((await readJson(response)).error.code).toBe('INVALID_JSON')
+    }
+  })
+
+  it('answers 413 PAYLOAD_TOO_LARGE past 16 KB', async () => {
+    const response = await submit(validApplication({ note: 'x'.repeat(17 * 1024) }))
+    expect(response.status).toBe(413)
+    expect((await readJson(response)).error.code).toBe('PAYLOAD_TOO_LARGE')
+  })
+
+  it('answers 429 RATE_LIMITED once a client exceeds the per-minute limit', async () => {
+    const ip = { 'cf-connecting-ip': '192.0.2.77' }
+    const statuses: number[] = []
+    for (let i = 0; i < 11; i++) statuses.push((await submit({}, ip)).status)
+    expect(statuses.slice(0, 10).every((s) => s === 400)).toBe(true)
+    const limited = await submit({}, ip)
+    expect(limited.status).toBe(429)
+    expect((await readJson(limited)).error.code).toBe('RATE_LIMITED')
+  })
+
+  it('keeps the application when the proxy is down, answers 503 DINGTALK_UNAVAILABLE and submits it from cron later', async () => {
+    fake.dingtalk = 'proxy-down'
+    const response = await submit(validApplication())
+    expect(response.status).toBe(503)
+    const body = await readJson(response)
+    expect(body).toEqual({
+      error: { code: 'DINGTALK_UNAVAILABLE', message: expect.any(String) },
+      id: expect.stringMatching(/^LD-/),
+      status: 'submitted',
+      statusUrl: expect.stringContaining(`/status/${body.id}?t=`),
+    })
+    const saved = await row<{ status: string; submit_attempts: number; next_submit_at: number; created_at: number }>(
+      'SELECT * FROM applications WHERE id = ?1',
+      body.id,
+    )
+    expect(saved).toMatchObject({ status: 'submitted', submit_attempts: 1 })
+    expect(saved!.next_submit_at - saved!.created_at).toBe(60_000)
+
+    const view = await readJson(await getStatus(body.id, tokenOf(body.statusUrl)))
+    expect(view.status).toBe('submitted')
+
+    fake.dingtalk = 'up'
+    await runCron(saved!.created_at + 30_000)
+    expect(fake.instances.size).toBe(0)
+    await runCron(saved!.created_at + 61_000)
+    const after = await row<{ status: string; dingtalk_instance_id: string }>('SELECT * FROM applications WHERE id = ?1', body.id)
+    expect(after?.status).toBe('pending_approval')
+    expect(fake.instances.has(after!.dingtalk_instance_id)).toBe(true)
+  })
+
+  it('answers 503 when the proxy cannot reach DingTalk (502 UPSTREAM_UNREACHABLE)', async () => {
+    fake.dingtalk = 'unreachable'
+    const response = await submit(validApplication())
+    expect(response.status).toBe(503)
+    expect((await readJson(response)).error.code).toBe('DINGTALK_UNAVAILABLE')
+  })
+
+  it('answers 502 DINGTALK_REJECTED on a DingTalk business error, retries from cron, then fails with an event', async () => {
+    fake.createError = { status: 400, code: 'processCodeError', message: '模板不存在' }
+    const errors = vi.spyOn(console, 'error')
+    const response = await submit(validApplication())
+    expect(response.status).toBe(502)
+    const body = await readJson(response)
+    expect(body).toMatchObject({ error: { code: 'DINGTALK_REJECTED' }, id: expect.any(String), status: 'submitted' })
+    const saved = await row<{ last_error: string; created_at: number }>('SELECT * FROM applications WHERE id = ?1', body.id)
+    expect(saved?.last_error).toContain('processCodeError')
+
+    let time = saved!.created_at
+    for (let i = 0; i < 8; i++) {
+      time += 61 * 60_000
+      await runCron(time)
+    }
+    const failed = await row<{ status: string; submit_attempts: number }>('SELECT * FROM applications WHERE id = ?1', body.id)
+    expect(failed).toMatchObject({ status: 'failed', submit_attempts: 6 })
+    const events = await rows<{ type: string; to_status: string | null }>(
+      'SELECT type, to_status FROM events WHERE application_id = ?1 ORDER BY created_at, rowid',
+      body.id,
+    )
+    expect(events.at(-1)).toEqual({ type: 'dingtalk.submit_gave_up', to_status: 'failed' })
+    expect(errors.mock.calls.some(([line]) => String(line).includes('operator: application failed'))).toBe(true)
+  })
+})
+
+describe('GET /api/config', () => {
+  it('describes the default product and the form rules', async () => {
+    const response = await call(new Request(`${BASE}/api/config`))
+    expect(response.status).toBe(200)
+    expect(await readJson(response)).toEqual({
+      product: { id: 'hypermotion', name: 'HyperMotion' },
+      validityDays: [30, 90, 180, 365],
+      quantity: { min: 1, max: 10000 },
+      featureCodePattern: env.FEATURE_CODE_PATTERN,
+      locales: ['zh-CN', 'en'],
+    })
+  })
+
+  it('answers 404 UNKNOWN_PRODUCT for a product it does not sell', async () => {
+    const response = await call(new Request(`${BASE}/api/config?product=othermotion`))
+    expect(response.status).toBe(404)
+    expect((await readJson(response)).error.code).toBe('UNKNOWN_PRODUCT')
+  })
+})
+
+describe('the error boundary', () => {
+  it('answers 404 NOT_FOUND as JSON for an unknown API path', async () => {
+    const response = await call(new Request(`${BASE}/api/nothing-here`))
+    expect(response.status).toBe(404)
+    expect(await readJson(response)).toEqual({ error: { code: 'NOT_FOUND', message: expect.any(String) } })
+  })
+
+  it('answers 500 CONFIG_INVALID for a bad variable, naming it in the log but not in the answer', async () => {
+    const errors = vi.spyOn(console, 'error')
+    const response = await call(new Request(`${BASE}/api/config`), { ...env, QUANTITY_MAX: 'lots' })
+    expect(response.status).toBe(500)
+    expect(await readJson(response)).toEqual({ error: { code: 'CONFIG_INVALID', message: 'the service is misconfigured' } })
+    const logged = errors.mock.calls.map(([line]) => String(line)).join('\n')
+    expect(logged).toContain('QUANTITY_MAX')
+    expect(logged).not.toContain('lots')
+  })
+
+  it('never leaks secrets when a key is unusable', async () => {
+    const errors = vi.spyOn(console, 'error')
+    const response = await call(new Request(`${BASE}/api/config`), { ...env, LICENSE_PRIVATE_JWK: '{"kty":"OKP","crv":"Ed25519","x":"abc","d":"s3cr3t"}' })
+    expect(response.status).toBe(500)
+    const logged = errors.mock.calls.map(([line]) => String(line)).join('\n')
+    expect(logged).toContain('LICENSE_PRIVATE_JWK')
+    expect(logged).not.toContain('s3cr3t')
+  })
+})

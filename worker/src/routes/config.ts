@@ -1,0 +1,19 @@
+// GET /api/config: what the apply page needs to render and pre-check the form for a product.
+import { Hono } from 'hono'
+import { LOCALES } from '../config.ts'
+import type { AppEnv } from '../env.ts'
+import { UnknownProductError } from '../errors.ts'
+
+export const config = new Hono<AppEnv>().get('/', (c) => {
+  const { config } = c.var
+  const product = config.products.get(c.req.query('product') || config.defaultProduct)
+  if (!product) throw new UnknownProductError()
+  c.header('Cache-Control', 'public, max-age=60')
+  return c.json({
+    product: { id: product.id, name: product.name },
+    validityDays: [...config.validityDays],
+    quantity: { min: config.quantity.min, max: config.quantity.max },
+    featureCodePattern: config.featureCodePattern.source,
+    locales: [...LOCALES],
+  })
+})

@@ -1,0 +1,60 @@
+// POST /internal/events: approval events forwarded by the egress proxy (docs/architecture.md,
+// "Proxy → worker: events"). The proof is checked over the exact body bytes; the event is recorded
+// durably before the 200, and the license or rejection mail is sent after the response.
+import { Hono } from 'hono'
+import { PROOF_HEADER, verifyProof, WORKER_AUDIENCE } from '../../../proof/src/index.ts'
+import { applyInstanceEvent } from '../approval.ts'
+import { limitBody, parseJsonObject } from '../body.ts'
+import { getApplicationByInstance } from '../db/applications.ts'
+import { d1ReplayStore } from '../db/seen-proofs.ts'
+import { parseInstanceEvent } from '../dingtalk/events.ts'
+import type { AppEnv } from '../env.ts'
+import { InvalidEventError } from '../errors.ts'
+import { errorFields } from '../log.ts'
+import { createMailer } from '../mail/mailer.ts'
+import { processOutbox } from '../outbox.ts'
+
+export const internalEvents = new Hono<AppEnv>().post('/', limitBody(), async (c) => {
+  const { config, log } = c.var
+  const body = new Uint8Array(await c.req.arrayBuffer())
+  const url = new URL(c.req.url)
+  await verifyProof(c.req.header(PROOF_HEADER), {
+    keys: config.proxyPublicKeys,
+    aud: WORKER_AUDIENCE,
+    method: c.req.method,
+    target: `${url.pathname}${url.search}`,
+    body,
+    replay: d1ReplayStore(c.env.DB),
+  })
+
+  let json: Record<string, unknown>
+  try {
+    json = parseJsonObject(new TextDecoder().decode(body))
+  } catch {
+    throw new InvalidEventError('the event is not a JSON object')
+  }
+  const parsed = parseInstanceEvent(json)
+  if (parsed.ok === 'other') return c.json({ ignored: true })
+  if (!parsed.ok) throw new InvalidEventError(parsed.reason)
+  const { event } = parsed
+
+  const app = await getApplicationByInstance(c.env.DB, event.instanceId)
+  if (!app) {
+    log.info('event for an unknown instance ignored', { instanceId: event.instanceId, type: event.type })
+    return c.json({ ignored: true })
+  }
+  const now = Date.now()
+  const { outcome, transitioned } = await applyInstanceEvent({ db: c.env.DB, now, source: 'dingtalk' }, app, event)
+  log.info('DingTalk event', { applicationId: app.id, instanceId: event.instanceId, type: event.type, result: event.result, outcome })
+  if (outcome === 'duplicate') return c.json({ duplicate: true })
+
+  if (transitioned) {
+    const mailer = createMailer({ apiKey: config.resendApiKey, baseUrl: config.resendBaseUrl, from: config.mailFrom })
+    c.executionCtx.waitUntil(
+      processOutbox({ db: c.env.DB, config, mailer, log, now }, { applicationId: app.id }).catch((err) =>
+        log.error('outbox after event failed; cron will retry', errorFields(err)),
+      ),
+    )
+  }
+  return c.json({ recorded: true })
+})

@@ -1,0 +1,102 @@
+// Submits a stored application to DingTalk (through the proxy): from the API right after storing
+// it, and from cron for those still `submitted`. Success → pending_approval; failure → retry later
+// with back-off, or `failed` (operator alerted by an error log line and an event).
+import type { Config } from './config.ts'
+import type { Application } from './db/applications.ts'
+import { recordSubmitFailure } from './db/applications.ts'
+import { countApiCall } from './db/api-usage.ts'
+import type { DingTalkClient } from './dingtalk/client.ts'
+import { buildFormValues } from './dingtalk/form.ts'
+import { DingTalkRejectedError, DingTalkUnavailableError } from './errors.ts'
+import { applyTransition, recordNote } from './lifecycle.ts'
+import type { Logger } from './log.ts'
+import { errorFields } from './log.ts'
+import {
+  FIRST_POLL_AFTER_MS,
+  SUBMIT_GIVE_UP_AFTER_MS,
+  SUBMIT_REJECTED_MAX_ATTEMPTS,
+  submitDelay,
+} from './backoff.ts'
+
+export type SubmitDeps = {
+  db: D1Database
+  config: Config
+  dingtalk: DingTalkClient
+  log: Logger
+  now: number
+  source: 'api' | 'cron'
+}
+
+export type SubmitOutcome =
+  | { status: 'pending_approval'; instanceId: string }
+  | { status: 'submitted'; error: DingTalkUnavailableError | DingTalkRejectedError }
+  | { status: 'failed'; error: DingTalkUnavailableError | DingTalkRejectedError }
+
+function asDingTalkError(err: unknown): DingTalkUnavailableError | DingTalkRejectedError {
+  if (err instanceof DingTalkUnavailableError || err instanceof DingTalkRejectedError) return err
+  return new DingTalkUnavailableError('submitting failed unexpectedly', { cause: err })
+}
+
+const codeOf = (err: DingTalkUnavailableError | DingTalkRejectedError): string =>
+  err instanceof DingTalkRejectedError ? err.upstreamCode : (err.upstreamCode ?? err.code)
+
+export async function submitToDingTalk(deps: SubmitDeps, app: Application): Promise<SubmitOutcome> {
+  const { db, config, now, log } = deps
+  const product = config.products.get(app.product) ?? { id: app.product, name: app.product }
+  const attempt = app.submitAttempts + 1
+  try {
+    await countApiCall(db, now)
+    const { instanceId } = await deps.dingtalk.createInstance({
+      processCode: config.dingtalk.processCode,
+      originatorUserId: config.dingtalk.originatorUserId,
+      deptId: config.dingtalk.deptId,
+      formComponentValues: buildFormValues({ ...app, applicationId: app.id, productId: product.id, productName: product.name }, config.dingtalk.formLabels),
+    })
+    const result = await applyTransition(db, {
+      applicationId: app.id,
+      from: 'submitted',
+      to: 'pending_approval',
+      type: 'dingtalk.instance_created',
+      source: deps.source,
+      now,
+      data: { instanceId, attempt },
+      set: {
+        dingtalkInstanceId: instanceId,
+        submitAttempts: attempt,
+        nextSubmitAt: null,
+        lastError: null,
+        pollAttempts: 0,
+        nextPollAt: now + FIRST_POLL_AFTER_MS,
+      },
+    })
+    if (result !== 'applied') log.warn('application moved on while it was being submitted', { applicationId: app.id, instanceId })
+    log.info('application submitted to DingTalk', { applicationId: app.id, instanceId, attempt })
+    return { status: 'pending_approval', instanceId }
+  } catch (thrown) {
+    const error = asDingTalkError(thrown)
+    const code = codeOf(error)
+    const giveUp =
+      error instanceof DingTalkRejectedError ? attempt >= SUBMIT_REJECTED_MAX_ATTEMPTS : now - app.createdAt >= SUBMIT_GIVE_UP_AFTER_MS
+    const lastError = `${code}: ${error.message}`.slice(0, 500)
+    if (giveUp) {
+      await applyTransition(db, {
+        applicationId: app.id,
+        from: 'submitted',
+        to: 'failed',
+        type: 'dingtalk.submit_gave_up',
+        source: deps.source,
+        now,
+        data: { code, attempts: attempt },
+        set: { submitAttempts: attempt, nextSubmitAt: null, lastError },
+      })
+      log.error('operator: application failed, DingTalk submission given up', { applicationId: app.id, code, attempts: attempt })
+      return { status: 'failed', error }
+    }
+    await recordSubmitFailure(db, app.id, { attempts: attempt, nextSubmitAt: now + submitDelay(attempt), lastError, now })
+    await recordNote(db, { applicationId: app.id, type: 'dingtalk.submit_failed', source: deps.source, now, data: { code, attempt } })
+    const fields = { applicationId: app.id, code, attempt, ...(error.cause ? errorFields(error.cause) : {}) }
+    if (error instanceof DingTalkRejectedError) log.error('DingTalk rejected the submission; will retry', fields)
+    else log.warn('DingTalk unavailable; will retry', fields)
+    return { status: 'submitted', error }
+  }
+}

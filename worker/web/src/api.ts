@@ -1,0 +1,182 @@
+// Every HTTP call the page makes, typed. A non-2xx answer becomes an ApiError carrying the
+// server's stable code ({ error: { code, message, fields? } }); a failed fetch is NETWORK_ERROR.
+import type { Locale } from './i18n.ts'
+
+export interface ProductConfig {
+  product: { id: string; name: string }
+  validityDays: number[]
+  quantity: { min: number; max: number }
+  featureCodePattern: string
+  locales: Locale[]
+}
+
+export interface ApplicationInput {
+  name: string
+  company: string
+  email: string
+  phone?: string
+  featureCode: string
+  quantity: number
+  validityDays: number
+  note?: string
+  locale: Locale
+  product?: string
+}
+
+export type ApplicationStatus =
+  | 'submitted'
+  | 'pending_approval'
+  | 'approved'
+  | 'issued'
+  | 'delivered'
+  | 'rejected'
+  | 'withdrawn'
+  | 'failed'
+
+/** Codes with which the worker answers a saved application that DingTalk did not take yet. */
+export type DeferredCode = 'DINGTALK_UNAVAILABLE' | 'DINGTALK_REJECTED'
+
+export interface SubmitResult {
+  id: string
+  status: string
+  statusUrl: string
+  /** Set when the application is saved but its approval will start later. */
+  deferred: DeferredCode | null
+}
+
+export interface TimelineEntry {
+  status: ApplicationStatus
+  at: string
+}
+
+export interface LicenseSummary {
+  id: string
+  notBefore: string
+  expiresAt: string
+  fileName: string
+}
+
+export interface ApplicationView {
+  id: string
+  status: ApplicationStatus
+  product: string | { id: string; name?: string }
+  featureCode: string
+  quantity: number
+  validityDays: number
+  name: string
+  company: string
+  email: string
+  locale: Locale
+  createdAt: string
+  timeline: TimelineEntry[]
+  license: LicenseSummary | null
+}
+
+export class ApiError extends Error {
+  readonly status: number
+  readonly code: string
+  readonly fields?: Record<string, string>
+  readonly body: unknown
+
+  constructor(status: number, code: string, body: unknown, fields?: Record<string, string>) {
+    super(`${status} ${code}`)
+    this.name = 'ApiError'
+    this.status = status
+    this.code = code
+    this.body = body
+    if (fields) this.fields = fields
+  }
+}
+
+export interface RequestOptions {
+  fetch?: typeof fetch
+  signal?: AbortSignal
+}
+
+const DEFERRED_CODES: readonly string[] = ['DINGTALK_UNAVAILABLE', 'DINGTALK_REJECTED']
+
+export function getConfig(product: string | null, options?: RequestOptions) {
+  const query = product ? `?product=${encodeURIComponent(product)}` : ''
+  return request<ProductConfig>(`/api/config${query}`, {}, options)
+}
+
+export async function submitApplication(
+  input: ApplicationInput,
+  options?: RequestOptions,
+): Promise<SubmitResult> {
+  const init = {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(input),
+  }
+  try {
+    const created = await request<{ id: string; status: string; statusUrl: string }>(
+      '/api/applications',
+      init,
+      options,
+    )
+    return { id: created.id, status: created.status, statusUrl: created.statusUrl, deferred: null }
+  } catch (error) {
+    const saved = error instanceof ApiError ? savedDespite(error) : null
+    if (saved) return saved
+    throw error
+  }
+}
+
+export function getApplication(id: string, token: string, options?: RequestOptions) {
+  const path = `/api/applications/${encodeURIComponent(id)}?t=${encodeURIComponent(token)}`
+  return request<ApplicationView>(path, { cache: 'no-store' }, options)
+}
+
+/** A 502/503 that still carries the saved application's id and status link. */
+function savedDespite(error: ApiError): SubmitResult | null {
+  if (!DEFERRED_CODES.includes(error.code) || !isRecord(error.body)) return null
+  const { id, status, statusUrl } = error.body
+  if (typeof id !== 'string' || typeof statusUrl !== 'string') return null
+  return {
+    id,
+    status: typeof status === 'string' ? status : 'submitted',
+    statusUrl,
+    deferred: error.code as DeferredCode,
+  }
+}
+
+async function request<T>(path: string, init: RequestInit, options?: RequestOptions): Promise<T> {
+  const doFetch = options?.fetch ?? fetch
+  let response: Response
+  try {
+    response = await doFetch(path, {
+      ...init,
+      headers: { Accept: 'application/json', ...init.headers },
+      signal: options?.signal,
+    })
+  } catch (cause) {
+    if (options?.signal?.aborted) throw cause
+    throw new ApiError(0, 'NETWORK_ERROR', null)
+  }
+  const body: unknown = await response.json().catch(() => null)
+  if (response.ok) {
+    if (body === null) throw new ApiError(response.status, 'BAD_RESPONSE', null)
+    return body as T
+  }
+  throw toApiError(response.status, body)
+}
+
+export function toApiError(status: number, body: unknown): ApiError {
+  const error = isRecord(body) && isRecord(body.error) ? body.error : null
+  const code = typeof error?.code === 'string' ? error.code : `HTTP_${status}`
+  const fields = isRecord(error?.fields) ? stringFields(error.fields) : undefined
+  return new ApiError(status, code, body, fields)
+}
+
+function stringFields(fields: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [name, code] of Object.entries(fields)) {
+    if (typeof code === 'string') out[name] = code
+  }
+  return out
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}

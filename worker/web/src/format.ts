@@ -1,0 +1,33 @@
+// Dates and periods shown to the customer, in the chosen language and the device's time zone.
+import { MESSAGES, translate } from './i18n.ts'
+import type { Locale } from './i18n.ts'
+
+export function formatDateTime(iso: string, locale: Locale, timeZone?: string): string {
+  const date = new Date(iso)
+  if (Number.isNaN(date.getTime())) return iso
+  return new Intl.DateTimeFormat(locale, {
+    dateStyle: 'medium',
+    timeStyle: 'short',
+    ...(timeZone ? { timeZone } : {}),
+  }).format(date)
+}
+
+export function formatTime(date: Date, locale: Locale, timeZone?: string): string {
+  return new Intl.DateTimeFormat(locale, {
+    timeStyle: 'medium',
+    ...(timeZone ? { timeZone } : {}),
+  }).format(date)
+}
+
+/** 30 → "30 天" / "30 days"; whole years (365, 730) → "1 年" / "2 years". */
+export function formatValidity(days: number, locale: Locale): string {
+  if (days >= 365 && days % 365 === 0) {
+    const years = days / 365
+    return years === 1
+      ? translate(MESSAGES, locale, 'validity.year')
+      : translate(MESSAGES, locale, 'validity.years', { n: years })
+  }
+  return days === 1
+    ? translate(MESSAGES, locale, 'validity.day')
+    : translate(MESSAGES, locale, 'validity.days', { n: days })
+}

@@ -1,0 +1,6 @@
+// Entry of the customer page: styles, then the app.
+import { createApp } from 'vue'
+import App from './App.vue'
+import './style.css'
+
+createApp(App).mount('#app')

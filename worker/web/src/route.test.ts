@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest'
+import { parseRoute, safeHref } from './route.ts'
+
+describe('parseRoute', () => {
+  it('reads the feature code and product from the QR code link', () => {
+    expect(parseRoute('/apply', '?fc=AB%2BCD&product=hypermotion')).toEqual({
+      name: 'apply',
+      featureCode: 'AB+CD',
+      product: 'hypermotion',
+    })
+  })
+
+  it('serves the form at / and /apply/ with nothing prefilled', () => {
+    const empty = { name: 'apply', featureCode: null, product: null }
+    expect(parseRoute('/', '')).toEqual(empty)
+    expect(parseRoute('/apply/', '?fc=')).toEqual(empty)
+  })
+
+  it('reads the id and token of a status link', () => {
+    expect(parseRoute('/status/app%201', '?t=tok')).toEqual({
+      name: 'status',
+      id: 'app 1',
+      token: 'tok',
+    })
+    expect(parseRoute('/status/app1/', '')).toEqual({ name: 'status', id: 'app1', token: null })
+  })
+
+  it('answers other paths and broken escapes with notFound', () => {
+    expect(parseRoute('/admin', '').name).toBe('notFound')
+    expect(parseRoute('/status/a/b', '').name).toBe('notFound')
+    expect(parseRoute('/status/%E0%A4%A', '').name).toBe('notFound')
+  })
+})
+
+describe('safeHref', () => {
+  it('accepts http(s) links and refuses script or data URLs', () => {
+    const base = 'https://portal.example'
+    expect(safeHref('https://portal.example/status/1?t=x', base)).toBe(
+      'https://portal.example/status/1?t=x',
+    )
+    expect(safeHref('/status/1?t=x', base)).toBe('https://portal.example/status/1?t=x')
+    expect(safeHref('javascript:alert(1)', base)).toBeNull()
+    expect(safeHref('data:text/html,hi', base)).toBeNull()
+  })
+})

@@ -1,0 +1,38 @@
+// The page's two addresses, read from location: /apply?fc=&product= (also /) and /status/:id?t=.
+// No router library: two routes do not need one.
+
+export type Route =
+  | { name: 'apply'; featureCode: string | null; product: string | null }
+  | { name: 'status'; id: string; token: string | null }
+  | { name: 'notFound' }
+
+export function parseRoute(pathname: string, search: string): Route {
+  const query = new URLSearchParams(search)
+  const path = pathname.replace(/\/+$/, '') || '/'
+  if (path === '/' || path === '/apply' || path === '/index.html') {
+    return {
+      name: 'apply',
+      featureCode: query.get('fc')?.trim() || null,
+      product: query.get('product')?.trim() || null,
+    }
+  }
+  const status = /^\/status\/([^/]+)$/.exec(path)
+  if (status) {
+    try {
+      return { name: 'status', id: decodeURIComponent(status[1]), token: query.get('t') || null }
+    } catch {
+      return { name: 'notFound' }
+    }
+  }
+  return { name: 'notFound' }
+}
+
+/** The status link from the server as an href, only when it is an http(s) URL. */
+export function safeHref(url: string, base: string): string | null {
+  try {
+    const parsed = new URL(url, base)
+    return parsed.protocol === 'https:' || parsed.protocol === 'http:' ? parsed.href : null
+  } catch {
+    return null
+  }
+}
