@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Logger } from 'pino'
 import { CallbackCryptoError, type DingTalkCrypto } from './dingtalk-crypto.ts'
-import { CallbackError } from './errors.ts'
+import { CallbackError, ProxyError } from './errors.ts'
 import { readBody, sendJson } from './http-util.ts'
 import { forwardEvent, type WorkerClientOptions } from './worker-client.ts'
 
@@ -87,6 +87,7 @@ export async function handleCallback(deps: CallbackDeps, req: IncomingMessage, r
       log.info({ ...summary, workerRequestId: requestId, workerStatus: result.status }, 'dingtalk event recorded by the worker')
     } catch (error) {
       log.error({ ...summary, workerRequestId: requestId, reason: (error as Error).message }, 'dingtalk event not recorded; DingTalk will retry')
+      if (error instanceof ProxyError) error.logged = true
       throw error
     }
   } else if (eventType === 'check_url') {

@@ -42,6 +42,8 @@ export const PROXY_ERROR_CODES: readonly (ProxyErrorCode | ProofErrorCode)[] = [
 export class ProxyError extends Error {
   readonly code: ProxyErrorCode
   readonly status: number
+  /** Set once a handler has logged it with its own context, so the boundary does not log it twice. */
+  logged = false
 
   constructor(code: ProxyErrorCode, status: number, message: string, options?: { cause?: unknown }) {
     super(message, options)

@@ -67,7 +67,7 @@ function answerError(res: http.ServerResponse, error: unknown, log: Logger): voi
   }
   if (error instanceof ProxyError) {
     if (error instanceof NotAllowedError) log.warn({ code: error.code, reason: error.reason }, 'relay refused: not allowed')
-    else if (error.status >= 500) log.error({ code: error.code, reason: error.message, cause: (error.cause as Error)?.message }, 'request failed')
+    else if (error.status >= 500 && !error.logged) log.error({ code: error.code, reason: error.message, cause: (error.cause as Error)?.message }, 'request failed')
     const headers = error instanceof MethodNotAllowedError ? { allow: error.allow } : undefined
     return sendError(res, error.status, error.code, error.message, headers)
   }
@@ -106,16 +106,19 @@ export function buildServer(options: BuildServerOptions): ProxyApp {
   }
   const readiness = createReadiness({ tokens, workerUrl: config.workerUrl, fetch, dispatcher: egress.worker, now, cacheMs: tuning.readinessCacheMs })
 
-  const routes: Record<string, Route> = {
-    '/dingtalk/events': only(['POST'], (req, res, log) => handleCallback(callback, req, res, log)),
-    '/healthz': only(['GET', 'HEAD'], (_req, res) => sendJson(res, 200, { ok: true })),
-    '/readyz': only(['GET', 'HEAD'], async (_req, res) => {
-      const { ready, checks } = await readiness()
-      if (ready) return sendJson(res, 200, { ok: true, checks })
-      const failed = Object.entries(checks).filter(([, v]) => v !== 'ok').map(([k, v]) => `${k}: ${v}`)
-      sendJson(res, 503, { ok: false, checks, error: { code: 'NOT_READY', message: failed.join('; ') } })
-    }),
-  }
+  const routes = new Map<string, Route>([
+    ['/dingtalk/events', only(['POST'], (req, res, log) => handleCallback(callback, req, res, log))],
+    ['/healthz', only(['GET', 'HEAD'], (_req, res) => sendJson(res, 200, { ok: true }))],
+    [
+      '/readyz',
+      only(['GET', 'HEAD'], async (_req, res) => {
+        const { ready, checks } = await readiness()
+        if (ready) return sendJson(res, 200, { ok: true, checks })
+        const failed = Object.entries(checks).filter(([, v]) => v !== 'ok').map(([k, v]) => `${k}: ${v}`)
+        sendJson(res, 503, { ok: false, checks, error: { code: 'NOT_READY', message: failed.join('; ') } })
+      }),
+    ],
+  ])
 
   const relayRoute: Route = (req, res, log) => handleRelay(relay, req, res, log)
   const quiet = new Set(['/healthz', '/readyz'])
@@ -139,7 +142,7 @@ export function buildServer(options: BuildServerOptions): ProxyApp {
       const url = req.url ?? ''
       const path = pathOf(url)
       // Absolute-form targets go to the relay too: refused there after the proof check.
-      const route = !url.startsWith('/') || path === '/relay' || path.startsWith('/relay/') ? relayRoute : routes[path]
+      const route = !url.startsWith('/') || path === '/relay' || path.startsWith('/relay/') ? relayRoute : routes.get(path)
       if (!route) throw new NotFoundError()
       await route(req, res, log)
     } catch (error) {
