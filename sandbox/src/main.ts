@@ -13,6 +13,10 @@ try {
 }
 
 const sandbox = buildSandbox({ config, logger })
+sandbox.server.on('error', (error) => {
+  logger.fatal({ err: error }, `sandbox cannot listen on ${config.host}:${config.port}`)
+  process.exit(1)
+})
 sandbox.server.listen(config.port, config.host, () => {
   const { dingtalk, push } = config
   logger.info(
