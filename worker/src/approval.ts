@@ -5,7 +5,7 @@ import type { Application } from './db/applications.ts'
 import { insertDeliveryStatement, type DeliveryKind } from './db/deliveries.ts'
 import { decisionOf, dedupeKeyOf, type InstanceEvent } from './dingtalk/events.ts'
 import { newDeliveryId } from './ids.ts'
-import { applyTransition, eventGuard, recordNote } from './lifecycle.ts'
+import { applyTransition, recordNote } from './lifecycle.ts'
 
 export type ApplyEventDeps = { db: D1Database; now: number; source: 'dingtalk' | 'cron' }
 
@@ -27,7 +27,7 @@ export async function applyInstanceEvent(deps: ApplyEventDeps, app: Application,
       { applicationId: app.id, from: 'pending_approval', to: decision, type, source, now, ...keys, data, set: { nextPollAt: null } },
       {
         after: (eventId) =>
-          kind ? [insertDeliveryStatement(db, { id: newDeliveryId(), applicationId: app.id, kind, now }, { sql: eventGuard('?5'), bind: eventId })] : [],
+          kind ? [insertDeliveryStatement(db, { id: newDeliveryId(), applicationId: app.id, kind, now }, eventId)] : [],
       },
     )
     if (result === 'applied') return { outcome: 'recorded', transitioned: true }

@@ -175,7 +175,7 @@ const cache = new WeakMap<object, Promise<Config>>()
 export function loadConfig(env: Bindings): Promise<Config> {
   let pending = cache.get(env)
   if (!pending) {
-    console.log('CONFIG-PARSE'); pending = parseConfig(env)
+    pending = parseConfig(env)
     cache.set(env, pending)
     pending.catch(() => cache.delete(env))
   }

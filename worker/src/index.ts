@@ -6,6 +6,7 @@ import { NotFoundError } from './errors.ts'
 import { errorResponse, requestContext, withConfig } from './http.ts'
 import { applications } from './routes/applications.ts'
 import { config } from './routes/config.ts'
+import { health } from './routes/health.ts'
 import { internalEvents } from './routes/internal-events.ts'
 import { wellKnown } from './routes/jwks.ts'
 
@@ -14,6 +15,7 @@ const app = new Hono<AppEnv>()
   .use(withConfig())
   .route('/api/applications', applications)
   .route('/api/config', config)
+  .route('/api/health', health)
   .route('/.well-known', wellKnown)
   .route('/internal/events', internalEvents)
 

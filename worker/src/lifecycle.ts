@@ -58,12 +58,9 @@ export type TransitionResult = 'applied' | 'duplicate' | 'stale'
 export type TransitionExtras = {
   /** Statements run first, unconditionally (e.g. the idempotent license INSERT). */
   before?: D1PreparedStatement[]
-  /** Statements that must take effect only with the transition: guard them with `eventGuard`. */
+  /** Statements that must take effect only with the transition: each must require the event row. */
   after?: (eventId: string) => D1PreparedStatement[]
 }
-
-/** SQL condition that holds only when the transition's event row was written in this batch. */
-export const eventGuard = (placeholder: string): string => `EXISTS (SELECT 1 FROM events WHERE id = ${placeholder})`
 
 /**
  * Appends the event and moves the status in one batch. `applied` when it happened; `duplicate`
@@ -94,7 +91,7 @@ export async function applyTransition(db: D1Database, t: Transition, extras: Tra
   const update = db
     .prepare(
       `UPDATE applications SET status = ?3, updated_at = ?4${assignments}
-       WHERE id = ?1 AND status = ?2 AND ${eventGuard('?5')}`,
+       WHERE id = ?1 AND status = ?2 AND EXISTS (SELECT 1 FROM events WHERE id = ?5)`,
     )
     .bind(t.applicationId, t.from, t.to, t.now, eventId, ...entries.map(([, value]) => value ?? null))
   const before = extras.before ?? []

@@ -16,7 +16,7 @@ export async function call(request: Request, bindings: Cloudflare.Env = env): Pr
 }
 
 export async function runCron(scheduledTime: number, bindings: Cloudflare.Env = env): Promise<void> {
-  await worker.scheduled(createScheduledController({ scheduledTime, cron: '* * * * *' }), bindings, createExecutionContext())
+  await worker.scheduled(createScheduledController({ scheduledTime, cron: '* * * * *' }), bindings)
 }
 
 export function validApplication(overrides: Record<string, unknown> = {}): Record<string, unknown> {

@@ -46,30 +46,23 @@ export function toDelivery(row: DeliveryRow): Delivery {
 }
 
 /**
- * INSERT of a pending delivery, written only when `condition` holds (an event guard, so the row
- * exists exactly when the approval/rejection did) and only once per (application, kind).
+ * INSERT of a pending delivery, written only if the event `eventId` exists (the approval or
+ * rejection written earlier in the same batch), and only once per (application, kind).
  */
 export function insertDeliveryStatement(
   db: D1Database,
   delivery: { id: string; applicationId: string; kind: DeliveryKind; now: number },
-  condition: { sql: string; bind: string },
+  eventId: string,
 ): D1PreparedStatement {
   return db
     .prepare(
       `INSERT INTO deliveries (id, application_id, kind, status, attempts, next_attempt_at, created_at, updated_at)
-       SELECT ?1, ?2, ?3, 'pending', 0, ?4, ?4, ?4 WHERE ${condition.sql}
+       SELECT ?1, ?2, ?3, 'pending', 0, ?4, ?4, ?4 WHERE EXISTS (SELECT 1 FROM events WHERE id = ?5)
        ON CONFLICT DO NOTHING`,
     )
-    .bind(delivery.id, delivery.applicationId, delivery.kind, delivery.now, condition.bind)
+    .bind(delivery.id, delivery.applicationId, delivery.kind, delivery.now, eventId)
 }
 
-export async function getDelivery(db: D1Database, applicationId: string, kind: DeliveryKind): Promise<Delivery | null> {
-  const row = await db
-    .prepare('SELECT * FROM deliveries WHERE application_id = ?1 AND kind = ?2')
-    .bind(applicationId, kind)
-    .first<DeliveryRow>()
-  return row ? toDelivery(row) : null
-}
 
 /** Pending deliveries that are due, optionally of one application, oldest first. */
 export async function listDueDeliveries(db: D1Database, now: number, limit: number, applicationId?: string): Promise<Delivery[]> {

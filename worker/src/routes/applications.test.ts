@@ -81,7 +81,7 @@ describe('POST /api/applications', () => {
     for (const response of [
       await getStatus(created.id),
       await getStatus(created.id, ''),
-      await getStatus(created.id, `${token.slice(0, -1)}A`),
+      await getStatus(created.id, `${token.slice(0, -1)}${token.endsWith('A') ? 'B' : 'A'}`),
       await getStatus('LD-000000000000', token),
     ]) {
       expect(response.status).toBe(404)
@@ -219,6 +219,14 @@ describe('GET /api/config', () => {
     const response = await call(new Request(`${BASE}/api/config?product=othermotion`))
     expect(response.status).toBe(404)
     expect((await readJson(response)).error.code).toBe('UNKNOWN_PRODUCT')
+  })
+})
+
+describe('GET /api/health', () => {
+  it('answers 200 { status: "ok" } when config and D1 are fine', async () => {
+    const response = await call(new Request(`${BASE}/api/health`))
+    expect(response.status).toBe(200)
+    expect(await readJson(response)).toEqual({ status: 'ok' })
   })
 })
 

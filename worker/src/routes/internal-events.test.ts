@@ -85,6 +85,12 @@ describe('POST /internal/events: approval events', () => {
     expect(await readJson(response)).toEqual({ ignored: true })
   })
 
+  it('answers 413 PAYLOAD_TOO_LARGE for an event over 16 KB', async () => {
+    const response = await sendEvent({ ...finishEvent('inst-big', 'agree'), title: 'x'.repeat(17 * 1024) })
+    expect(response.status).toBe(413)
+    expect((await readJson(response)).error.code).toBe('PAYLOAD_TOO_LARGE')
+  })
+
   it('answers 400 INVALID_EVENT for a body that is not an approval event', async () => {
     const response = await sendEvent({ EventType: 'bpms_instance_change', type: 'finish' })
     expect(response.status).toBe(400)
