@@ -3,8 +3,11 @@
 const MINUTE = 60_000
 const HOUR = 60 * MINUTE
 
-/** Submitting to DingTalk: 1, 2, 5, 10, 30 min, then hourly; given up after a day (unavailable). */
-export const SUBMIT_BACKOFF_MS = [1, 2, 5, 10, 30, 60].map((m) => m * MINUTE)
+/**
+ * Submitting to DingTalk: the next cron run (a blip should not cost the applicant minutes), then
+ * 1, 2, 5, 10, 30 min, then hourly; given up after a day (unavailable).
+ */
+export const SUBMIT_BACKOFF_MS = [0, 1, 2, 5, 10, 30, 60].map((m) => m * MINUTE)
 export const SUBMIT_GIVE_UP_AFTER_MS = 24 * HOUR
 /** A DingTalk business error (4xx) is a configuration problem: a few tries (~50 min), then failed. */
 export const SUBMIT_REJECTED_MAX_ATTEMPTS = 6

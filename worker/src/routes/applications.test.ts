@@ -155,10 +155,16 @@ describe('POST /api/applications', () => {
       body.id,
     )
     expect(saved).toMatchObject({ status: 'submitted', submit_attempts: 1 })
-    expect(saved!.next_submit_at - saved!.created_at).toBe(60_000)
+    // Due at the next cron run: a blip in DingTalk should not cost the applicant minutes.
+    expect(saved!.next_submit_at - saved!.created_at).toBe(0)
 
     const view = await readJson(await getStatus(body.id, tokenOf(body.statusUrl)))
     expect(view.status).toBe('submitted')
+
+    await runCron(saved!.created_at + 1_000)
+    expect(fake.instances.size).toBe(0)
+    const retried = await row<{ submit_attempts: number; next_submit_at: number }>('SELECT * FROM applications WHERE id = ?1', body.id)
+    expect(retried).toMatchObject({ submit_attempts: 2, next_submit_at: saved!.created_at + 1_000 + 60_000 })
 
     fake.dingtalk = 'up'
     await runCron(saved!.created_at + 30_000)
