@@ -19,16 +19,17 @@ const BENCHES: Bench[] = [
 const PINNED = 'LICENSEDESK_BENCH_PINNED'
 
 if (process.env[PINNED] === undefined && spawnSync('taskset', ['-c', '0', 'true']).status === 0) {
-  const script = fileURLToPath(import.meta.url)
-  const child = spawnSync('taskset', ['-c', '0', process.execPath, ...process.execArgv, script, ...process.argv.slice(2)], {
+  const self = [...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)]
+  const child = spawnSync('taskset', ['-c', '0', process.execPath, ...self], {
     stdio: 'inherit',
-    env: { ...process.env, [PINNED]: 'CPU 0 (taskset -c 0)' },
+    env: { ...process.env, [PINNED]: 'pinned to CPU 0 (taskset -c 0)' },
   })
   process.exit(child.status ?? 1)
 }
 
-const pinned = process.env[PINNED] ?? 'not pinned (no taskset): per-core figures include cross-core hand-offs'
-console.log(`licensedesk benchmarks: Node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'}, ${pinned}\n`)
+const pinning = process.env[PINNED] ?? 'not pinned (no taskset): per-core figures are pessimistic'
+const cpu = cpus()[0]?.model ?? 'unknown CPU'
+console.log(`licensedesk benchmarks: Node ${process.version}, ${cpu}, ${pinning}\n`)
 for (const bench of BENCHES) {
   console.log(`## ${bench.name}\n`)
   console.log(`${await bench.run()}\n`)

@@ -27,7 +27,8 @@ describe('armorLicense', () => {
 
 describe('dearmorLicense', () => {
   it('ignores text outside the markers and whitespace, CRLF and indentation inside', () => {
-    const pasted = `Hello,\r\n> ${ARMOR_BEGIN}\r\n  ${JWS.slice(0, 30)}\r\n\t${JWS.slice(30)} \r\n${ARMOR_END}\r\nBye`
+    const inside = `\r\n  ${JWS.slice(0, 30)}\r\n\t${JWS.slice(30)} \r\n`
+    const pasted = `Hello,\r\n> ${ARMOR_BEGIN}${inside}${ARMOR_END}\r\nBye`
     expect(dearmorLicense(pasted)).toBe(JWS)
   })
 

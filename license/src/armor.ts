@@ -36,7 +36,7 @@ export function dearmorLicense(text: string): string {
   const jws = inner.replace(WHITESPACE, '')
   if (jws.length > MAX_JWS_LENGTH) throw new LicenseError('BAD_ARMOR', 'the license is too long')
   if (!COMPACT_JWS.test(jws)) {
-    throw new LicenseError('BAD_ARMOR', 'the armored block is not a compact JWS (3 base64url parts)')
+    throw new LicenseError('BAD_ARMOR', 'the armored block is not a compact JWS')
   }
   return jws
 }

@@ -42,7 +42,7 @@ export function claimsFromPayload(payload: unknown): LicenseClaims {
   }
   if (payload.v !== LICENSE_FORMAT_VERSION) {
     const version = JSON.stringify(payload.v) ?? 'missing'
-    throw new LicenseError('UNSUPPORTED_VERSION', `license format version ${version} is unsupported`)
+    throw new LicenseError('UNSUPPORTED_VERSION', `license format version ${version} is not v1`)
   }
   const { iss, sub, aud, iat, nbf, exp, fc, qty, app, cust } = payload
   const valid =

@@ -21,7 +21,8 @@ async function problemsOf(terms: unknown): Promise<Record<string, string> | unde
 
 describe('issueLicense', () => {
   it('signs the v1 claims with iat from now under the header {alg, kid, typ}', async () => {
-    const { header, claims } = inspectLicense(await issueLicense(TERMS, signingKey, { now: new Date(now + 999) }))
+    const license = await issueLicense(TERMS, signingKey, { now: new Date(now + 999) })
+    const { header, claims } = inspectLicense(license)
     expect(header).toEqual({ alg: 'EdDSA', kid, typ: 'license+jwt' })
     expect(claims).toEqual({ ...TERMS, iat: ISSUED, v: 1 })
   })
@@ -30,16 +31,19 @@ describe('issueLicense', () => {
     const license = await issueLicense(TERMS, signingKey, { now })
     const payload = license.replace(/-----[A-Z ]+-----|\s/g, '').split('.')[1]
     const json = new TextDecoder().decode(base64url.decode(payload))
-    expect(Object.keys(JSON.parse(json))).toEqual(['v', 'iss', 'sub', 'aud', 'iat', 'nbf', 'exp', 'fc', 'qty', 'app', 'cust'])
+    const order = ['v', 'iss', 'sub', 'aud', 'iat', 'nbf', 'exp', 'fc', 'qty', 'app', 'cust']
+    expect(Object.keys(JSON.parse(json))).toEqual(order)
   })
 
   it('stores the feature code in its normalised form', async () => {
-    const { claims } = inspectLicense(await issueLicense({ ...TERMS, fc: ' ab-cd ef ' }, signingKey, { now }))
+    const license = await issueLicense({ ...TERMS, fc: ' ab-cd ef ' }, signingKey, { now })
+    const { claims } = inspectLicense(license)
     expect(claims.fc).toBe('ABCDEF')
   })
 
   it('issues the same text for the same key, terms and time (Ed25519 is deterministic)', async () => {
-    expect(await issueLicense(TERMS, signingKey, { now })).toBe(await issueLicense(TERMS, signingKey, { now }))
+    const first = await issueLicense(TERMS, signingKey, { now })
+    expect(await issueLicense(TERMS, signingKey, { now })).toBe(first)
   })
 
   it('defaults iat to the current time', async () => {
@@ -73,7 +77,7 @@ describe('issueLicense', () => {
     ['an over-long application id', { app: 'a'.repeat(129) }, { app: 'TOO_LONG' }],
     ['no customer', { cust: null }, { cust: 'MISSING' }],
     ['a blank customer name', { cust: { ...TERMS.cust, name: '  ' } }, { 'cust.name': 'MISSING' }],
-    ['a malformed email', { cust: { ...TERMS.cust, email: 'zhang.example.cn' } }, { 'cust.email': 'INVALID' }],
+    ['a malformed email', { cust: { ...TERMS.cust, email: 'a.example.cn' } }, { 'cust.email': 'INVALID' }],
   ])('refuses %s with INVALID_LICENSE_TERMS', async (_, change, fields) => {
     expect(await problemsOf({ ...TERMS, ...change })).toEqual(fields)
   })
@@ -87,7 +91,8 @@ describe('issueLicense', () => {
   })
 
   it('refuses a signing key that was not imported', async () => {
-    await expect(issueLicense(TERMS, { kid: 'x', key: {} as CryptoKey }, { now })).rejects.toThrow(TypeError)
+    const forged = { kid: 'x', key: {} as CryptoKey }
+    await expect(issueLicense(TERMS, forged, { now })).rejects.toThrow(TypeError)
   })
 
   it('refuses an invalid now', async () => {

@@ -6,7 +6,7 @@ const current = await generateLicenseKeyPair()
 const retired = await generateLicenseKeyPair()
 
 describe('buildJwks', () => {
-  it('serves the public halves of the current private key and a JWK Set, deduplicated by kid', async () => {
+  it('serves the public halves of the current key and a JWK Set, deduplicated by kid', async () => {
     const configured = JSON.stringify({ keys: [current.publicJwk, retired.publicJwk] })
     const jwks = await buildJwks([JSON.stringify(current.privateJwk), configured])
     expect(jwks).toEqual({ keys: [current.publicJwk, retired.publicJwk] })

@@ -1,4 +1,4 @@
-// Shared fixtures for the license tests: a fresh key pair per test file, typical terms, fixed times.
+// Fixtures for the license tests: a fresh key pair per test file, typical terms, fixed times.
 import type { JWK } from 'jose'
 import type { LicenseTerms } from './claims.ts'
 import { buildJwks } from './jwks.ts'

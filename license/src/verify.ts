@@ -22,7 +22,7 @@ export type LicenseCheckOptions = {
   clockSkew?: number
 }
 
-/** Trusted keys: an imported set (fast), or a JWK Set, one JWK or their JSON (imported per call). */
+/** Trusted keys: an imported set (fast), or a JWK Set, a JWK, or their JSON (import per call). */
 export type LicenseKeysInput = LicensePublicKeys | JwkInput
 
 export type VerifyLicenseOptions = LicenseCheckOptions & { keys: LicenseKeysInput }
@@ -60,7 +60,7 @@ async function signedPayload(keys: LicensePublicKeys, text: string): Promise<unk
   const { header, signingInput, payloadSegment, signatureSegment } = splitLicense(text)
   const key = keys.get(header.kid)
   if (!key) {
-    throw new LicenseError('UNKNOWN_KEY', `the license is signed by key ${header.kid}, which is not trusted`)
+    throw new LicenseError('UNKNOWN_KEY', `the license is signed by an unknown key (${header.kid})`)
   }
   // Only the canonical encoding of a 64-byte signature is accepted, so a license has one spelling.
   const signature =
@@ -79,15 +79,17 @@ async function signedPayload(keys: LicensePublicKeys, text: string): Promise<unk
 
 function check(claims: LicenseClaims, { product, featureCode, skew, now, lastSeen }: Checks) {
   if (claims.aud !== product) {
-    throw new LicenseError('WRONG_PRODUCT', `the license is for product "${claims.aud}", not "${product}"`)
+    const message = `the license is for product "${claims.aud}", not "${product}"`
+    throw new LicenseError('WRONG_PRODUCT', message)
   }
   if (normalizeFeatureCode(claims.fc) !== featureCode) {
-    throw new LicenseError('WRONG_FEATURE_CODE', `the license is for another machine (${claims.fc})`)
+    const message = `the license is for another machine (${claims.fc})`
+    throw new LicenseError('WRONG_FEATURE_CODE', message)
   }
   // A clock earlier than the license's own issue time, or than a time already seen, was set back.
   const floor = Math.max(claims.iat, lastSeen ?? claims.iat)
   if (now < floor - skew) {
-    const message = `the clock reads ${isoSeconds(now)}, before ${isoSeconds(floor)}: was it set back?`
+    const message = `the clock reads ${isoSeconds(now)}, before ${isoSeconds(floor)}: set back?`
     throw new LicenseError('CLOCK_ROLLBACK', message)
   }
   if (now < claims.nbf - skew) {
@@ -100,7 +102,9 @@ function check(claims: LicenseClaims, { product, featureCode, skew, now, lastSee
 }
 
 /** Imports the trusted keys once and returns a verify function that reuses them. */
-export async function createLicenseVerifier(options: { keys: LicenseKeysInput }): Promise<LicenseVerifier> {
+export async function createLicenseVerifier(options: {
+  keys: LicenseKeysInput
+}): Promise<LicenseVerifier> {
   const { keys: input } = options
   const keys = input instanceof Map ? input : await importLicensePublicKeys(input as JwkInput)
   return async (text, options) => {
@@ -110,6 +114,9 @@ export async function createLicenseVerifier(options: { keys: LicenseKeysInput })
 }
 
 /** Verifies one license: its claims, or a LicenseError with a stable code. */
-export async function verifyLicense(text: string, options: VerifyLicenseOptions): Promise<LicenseClaims> {
+export async function verifyLicense(
+  text: string,
+  options: VerifyLicenseOptions,
+): Promise<LicenseClaims> {
   return (await createLicenseVerifier({ keys: options.keys }))(text, options)
 }

@@ -1,15 +1,9 @@
-// Builds the published test vectors (docs/license-vectors.json) deterministically: fixed test-only
-// keys derived from labels, fixed times, and Ed25519's deterministic signatures.
-import { base64url, CompactSign, exportJWK, importPKCS8, type JSONWebKeySet, type JWK } from 'jose'
-import {
-  ARMOR_BEGIN,
-  ARMOR_END,
-  importLicenseSigningKey,
-  issueLicense,
-  publicJwkFromPrivate,
-  type LicenseClaims,
-  type LicenseTerms,
-} from '../src/index.ts'
+// Builds the published test vectors (docs/license-vectors.json) deterministically: test-only keys
+// derived from labels, fixed times, and Ed25519's deterministic signatures.
+import { base64url, CompactSign, exportJWK, importPKCS8 } from 'jose'
+import type { JSONWebKeySet, JWK } from 'jose'
+import { ARMOR_BEGIN, ARMOR_END, importLicenseSigningKey, issueLicense } from '../src/index.ts'
+import { publicJwkFromPrivate, type LicenseClaims, type LicenseTerms } from '../src/index.ts'
 
 export type VectorCase = {
   name: string
@@ -24,25 +18,27 @@ export type VectorCase = {
   claims?: LicenseClaims
 }
 
+export type TestKey = { seedLabel: string; privateJwk: JWK; publicJwk: JWK }
+
 export type LicenseVectors = {
   description: string
   warning: string
-  keys: Record<string, { seedLabel: string; privateJwk: JWK; publicJwk: JWK }>
+  keys: Record<string, TestKey>
   jwks: Record<string, JSONWebKeySet>
   licenses: Record<string, string>
   cases: VectorCase[]
 }
 
 // DER of a PKCS #8 Ed25519 private key up to its 32-byte seed (RFC 8410 §7).
-const PKCS8_ED25519_PREFIX = [0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20]
+const PKCS8_PREFIX = [48, 46, 2, 1, 0, 48, 5, 6, 3, 43, 101, 112, 4, 34, 4, 32]
 const at = (iso: string) => Date.parse(iso) / 1000
 
-export const IAT = at('2026-01-01T00:00:00Z')
+const IAT = at('2026-01-01T00:00:00Z')
 const NBF = at('2026-02-01T00:00:00Z')
 const EXP = at('2027-02-01T00:00:00Z')
 const MID = at('2026-06-01T00:00:00Z')
 const FC = '9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08'
-const FC_AS_TYPED = '9f86-d081 884c-7d65 9a2f-eaa0 c55a-d015 a3bf-4f1b 2b0b-822c d15d-6c15 b0f0-0a08'
+const FC_TYPED = '9f86-d081 884c-7d65 9a2f-eaa0 c55a-d015 a3bf-4f1b 2b0b-822c d15d-6c15 b0f0-0a08'
 
 const TERMS: LicenseTerms = {
   iss: 'https://licenses.example.com',
@@ -57,88 +53,124 @@ const TERMS: LicenseTerms = {
 }
 
 /** A test-only Ed25519 key whose seed (`d`) is SHA-256(label): reproducible, public on purpose. */
-async function testKey(seedLabel: string) {
-  const seed = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(seedLabel)))
-  const der = String.fromCharCode(...PKCS8_ED25519_PREFIX, ...seed)
-  const pem = `-----BEGIN PRIVATE KEY-----\n${btoa(der)}\n-----END PRIVATE KEY-----`
+async function testKey(seedLabel: string): Promise<TestKey> {
+  const label = new TextEncoder().encode(seedLabel)
+  const seed = new Uint8Array(await crypto.subtle.digest('SHA-256', label))
+  const der = base64(PKCS8_PREFIX, seed)
+  const pem = `-----BEGIN PRIVATE KEY-----\n${der}\n-----END PRIVATE KEY-----`
   const { kty, crv, x, d } = await exportJWK(await importPKCS8(pem, 'EdDSA', { extractable: true }))
   const publicJwk = await publicJwkFromPrivate({ kty, crv, x })
-  return { seedLabel, privateJwk: { kty, crv, x, d, kid: publicJwk.kid, alg: 'EdDSA', use: 'sig' }, publicJwk }
+  const privateJwk = { kty, crv, x, d, kid: publicJwk.kid, alg: 'EdDSA', use: 'sig' }
+  return { seedLabel, privateJwk, publicJwk }
+}
+
+function base64(...parts: ArrayLike<number>[]): string {
+  return btoa(String.fromCharCode(...parts.flatMap((part) => Array.from(part))))
+}
+
+function armor(jws: string, width = 64, eol = '\n', indent = ''): string {
+  const lines = jws.match(new RegExp(`.{1,${width}}`, 'g'))!.map((line) => indent + line)
+  return [indent + ARMOR_BEGIN, ...lines, indent + ARMOR_END].join(eol) + eol
 }
 
 function jwsOf(armored: string): string {
-  return armored.slice(armored.indexOf(ARMOR_BEGIN) + ARMOR_BEGIN.length, armored.indexOf(ARMOR_END)).replace(/\s+/g, '')
+  const start = armored.indexOf(ARMOR_BEGIN) + ARMOR_BEGIN.length
+  return armored.slice(start, armored.indexOf(ARMOR_END)).replace(/\s+/g, '')
 }
 
-async function signRaw(privateJwk: JWK, header: Record<string, unknown>, claims: unknown): Promise<string> {
-  const { key } = await importLicenseSigningKey(privateJwk)
-  const jws = await new CompactSign(new TextEncoder().encode(JSON.stringify(claims)))
-    .setProtectedHeader({ alg: 'EdDSA', ...header })
-    .sign(key)
-  return `${ARMOR_BEGIN}\n${jws.match(/.{1,64}/g)!.join('\n')}\n${ARMOR_END}\n`
+/** Signs arbitrary header and claims: for licenses the issuer would refuse to write. */
+async function signRaw(key: TestKey, header: object, claims: unknown): Promise<string> {
+  const { key: privateKey } = await importLicenseSigningKey(key.privateJwk)
+  const payload = new TextEncoder().encode(JSON.stringify(claims))
+  const jws = await new CompactSign(payload)
+    .setProtectedHeader({ alg: 'EdDSA', kid: key.publicJwk.kid, ...header })
+    .sign(privateKey)
+  return armor(jws)
+}
+
+async function buildLicenses(a: TestKey, b: TestKey) {
+  const now = IAT * 1000
+  const valid = await issueLicense(TERMS, await importLicenseSigningKey(a.privateJwk), { now })
+  const keyB = await importLicenseSigningKey(b.privateJwk)
+  const signedByB = await issueLicense({ ...TERMS, sub: 'lic_rotated' }, keyB, { now })
+  const [header, payload, signature] = jwsOf(valid).split('.')
+  const claims = JSON.parse(new TextDecoder().decode(base64url.decode(payload))) as LicenseClaims
+  const tampered = base64url.encode(JSON.stringify({ ...claims, qty: 500 }))
+  const email = armor(jwsOf(valid), 40, '\r\n', '    ')
+  const licenses = {
+    valid,
+    rewrapped: `Dear customer,\r\n\r\nyour license:\r\n\r\n${email}\r\nRegards`,
+    signedByB,
+    tamperedClaims: armor(`${header}.${tampered}.${signature}`),
+    version2: await signRaw(a, { typ: 'license+jwt' }, { ...claims, v: 2 }),
+    wrongTyp: await signRaw(a, { typ: 'JWT' }, claims),
+    notALicense: 'Thank you for your order. Your license will follow in a separate mail.',
+    truncated: valid.slice(0, 200),
+  }
+  return { licenses, claims }
+}
+
+function buildCases(claims: LicenseClaims): VectorCase[] {
+  const base = { license: 'valid', jwks: 'onlyA', product: 'acme-cad', featureCode: FC, now: MID }
+  const cases: [name: string, expect: string, change: Partial<VectorCase>][] = [
+    ['valid mid-period, feature code as issued', 'VALID', {}],
+    ['feature code typed in lower case, dashes, spaces', 'VALID', { featureCode: FC_TYPED }],
+    ['another machine', 'WRONG_FEATURE_CODE', { featureCode: `8${FC.slice(1)}` }],
+    ['another product', 'WRONG_PRODUCT', { product: 'acme-cam' }],
+    ['product ids compare exactly', 'WRONG_PRODUCT', { product: 'ACME-CAD' }],
+    ['a second before nbf', 'NOT_YET_VALID', { now: NBF - 1, clockSkew: 0 }],
+    ['at nbf', 'VALID', { now: NBF, clockSkew: 0 }],
+    ['clock skew before nbf', 'VALID', { now: NBF - 300 }],
+    ['a second before exp', 'VALID', { now: EXP - 1, clockSkew: 0 }],
+    ['at exp', 'EXPIRED', { now: EXP, clockSkew: 0 }],
+    ['within the clock skew after exp', 'VALID', { now: EXP + 299 }],
+    ['clock skew after exp', 'EXPIRED', { now: EXP + 300 }],
+    ['clock set before the issue time', 'CLOCK_ROLLBACK', { now: IAT - 301 }],
+    ['clock an hour before last seen', 'CLOCK_ROLLBACK', { lastSeen: MID + 3600 }],
+    ['clock within the skew of last seen', 'VALID', { lastSeen: MID + 300 }],
+    ['machine checked before time', 'WRONG_FEATURE_CODE', { featureCode: 'X', now: EXP + 3600 }],
+    ['rewrapped: 40 columns, CRLF, indented, in a mail', 'VALID', { license: 'rewrapped' }],
+    ['signed by key B, only A trusted', 'UNKNOWN_KEY', { license: 'signedByB' }],
+    [
+      'signed by key B during rotation (A and B trusted)',
+      'VALID',
+      { license: 'signedByB', jwks: 'aAndB', claims: { ...claims, sub: 'lic_rotated' } },
+    ],
+    ['signed by key A after A was dropped', 'UNKNOWN_KEY', { jwks: 'onlyB' }],
+    ['claims altered after signing (qty 5 → 500)', 'BAD_SIGNATURE', { license: 'tamperedClaims' }],
+    ['a future format version', 'UNSUPPORTED_VERSION', { license: 'version2' }],
+    ['a JWT that is not a license (typ JWT)', 'BAD_ARMOR', { license: 'wrongTyp' }],
+    ['text without a license', 'BAD_ARMOR', { license: 'notALicense' }],
+    ['license cut short', 'BAD_ARMOR', { license: 'truncated' }],
+  ]
+  return cases.map(([name, expect, { claims: own, ...change }]) => ({
+    name,
+    ...base,
+    clockSkew: 300,
+    ...change,
+    expect,
+    ...(expect === 'VALID' ? { claims: own ?? claims } : {}),
+  }))
 }
 
 export async function buildVectors(): Promise<LicenseVectors> {
   const a = await testKey('licensedesk license test vector key A')
   const b = await testKey('licensedesk license test vector key B')
-  const valid = await issueLicense(TERMS, await importLicenseSigningKey(a.privateJwk), { now: IAT * 1000 })
-  const signedByB = await issueLicense({ ...TERMS, sub: 'lic_rotated' }, await importLicenseSigningKey(b.privateJwk), { now: IAT * 1000 })
-  const [header, payload, signature] = jwsOf(valid).split('.')
-  const claims = JSON.parse(new TextDecoder().decode(base64url.decode(payload))) as LicenseClaims
-  const tampered = base64url.encode(JSON.stringify({ ...claims, qty: 500 }))
-  const crlf = `${header}.${payload}.${signature}`.match(/.{1,40}/g)!.map((line) => `    ${line}`)
-  const licenses = {
-    valid,
-    rewrapped: `Dear customer,\r\n\r\nyour license:\r\n\r\n    ${ARMOR_BEGIN}\r\n${crlf.join('\r\n')}\r\n    ${ARMOR_END}\r\n\r\nRegards`,
-    signedByB,
-    tamperedClaims: `${ARMOR_BEGIN}\n${`${header}.${tampered}.${signature}`.match(/.{1,64}/g)!.join('\n')}\n${ARMOR_END}\n`,
-    version2: await signRaw(a.privateJwk, { kid: a.publicJwk.kid, typ: 'license+jwt' }, { ...claims, v: 2 }),
-    wrongTyp: await signRaw(a.privateJwk, { kid: a.publicJwk.kid, typ: 'JWT' }, claims),
-    notALicense: 'Thank you for your order. Your license will follow in a separate mail.',
-    truncated: valid.slice(0, 200),
-  }
-  const jwks = {
-    onlyA: { keys: [a.publicJwk] },
-    aAndB: { keys: [a.publicJwk, b.publicJwk] },
-    onlyB: { keys: [b.publicJwk] },
-  }
-  const base = { license: 'valid', jwks: 'onlyA', product: 'acme-cad', featureCode: FC, now: MID, clockSkew: 300 }
-  const cases: VectorCase[] = [
-    { ...base, name: 'valid mid-period, feature code as issued', expect: 'VALID', claims },
-    { ...base, name: 'feature code typed in lower case with dashes and spaces', featureCode: FC_AS_TYPED, expect: 'VALID', claims },
-    { ...base, name: 'another machine', featureCode: FC.replace(/^9/, '8'), expect: 'WRONG_FEATURE_CODE' },
-    { ...base, name: 'another product', product: 'acme-cam', expect: 'WRONG_PRODUCT' },
-    { ...base, name: 'product ids compare exactly (case matters)', product: 'ACME-CAD', expect: 'WRONG_PRODUCT' },
-    { ...base, name: 'one second before nbf, no skew', now: NBF - 1, clockSkew: 0, expect: 'NOT_YET_VALID' },
-    { ...base, name: 'at nbf, no skew', now: NBF, clockSkew: 0, expect: 'VALID', claims },
-    { ...base, name: 'skew seconds before nbf', now: NBF - 300, expect: 'VALID', claims },
-    { ...base, name: 'one second before exp, no skew', now: EXP - 1, clockSkew: 0, expect: 'VALID', claims },
-    { ...base, name: 'at exp, no skew', now: EXP, clockSkew: 0, expect: 'EXPIRED' },
-    { ...base, name: 'within skew after exp', now: EXP + 299, expect: 'VALID', claims },
-    { ...base, name: 'skew seconds after exp', now: EXP + 300, expect: 'EXPIRED' },
-    { ...base, name: 'clock set before the license was issued', now: IAT - 301, expect: 'CLOCK_ROLLBACK' },
-    { ...base, name: 'clock an hour before the last time seen', lastSeen: MID + 3600, expect: 'CLOCK_ROLLBACK' },
-    { ...base, name: 'clock within skew of the last time seen', lastSeen: MID + 300, expect: 'VALID', claims },
-    { ...base, name: 'checks run in order: wrong machine beats expired', featureCode: 'OTHER', now: EXP + 86400, expect: 'WRONG_FEATURE_CODE' },
-    { ...base, name: 'rewrapped at 40 columns, CRLF, indented, inside an email', license: 'rewrapped', expect: 'VALID', claims },
-    { ...base, name: 'signed by key B, only key A trusted', license: 'signedByB', expect: 'UNKNOWN_KEY' },
-    { ...base, name: 'signed by key B during rotation (A and B trusted)', license: 'signedByB', jwks: 'aAndB', expect: 'VALID', claims: { ...claims, sub: 'lic_rotated' } },
-    { ...base, name: 'signed by key A after A was dropped', jwks: 'onlyB', expect: 'UNKNOWN_KEY' },
-    { ...base, name: 'claims altered after signing (qty 5 → 500)', license: 'tamperedClaims', expect: 'BAD_SIGNATURE' },
-    { ...base, name: 'a future format version', license: 'version2', expect: 'UNSUPPORTED_VERSION' },
-    { ...base, name: 'a JWT that is not a license (typ JWT)', license: 'wrongTyp', expect: 'BAD_ARMOR' },
-    { ...base, name: 'text without a license', license: 'notALicense', expect: 'BAD_ARMOR' },
-    { ...base, name: 'license cut short', license: 'truncated', expect: 'BAD_ARMOR' },
-  ]
+  const { licenses, claims } = await buildLicenses(a, b)
   return {
     description:
-      'Test vectors for licensedesk license format v1 (docs/license-format.md). Verify licenses[case.license] ' +
-      'with the public keys jwks[case.jwks], product, featureCode, now, lastSeen (seconds since the epoch) and ' +
-      'clockSkew (seconds); expect "VALID" (and the claims) or the error code.',
-    warning: 'TEST-ONLY KEYS: their private halves are published here. Never trust them in a product.',
+      'Test vectors for licensedesk license format v1 (docs/license-format.md). For each ' +
+      'case, verify licenses[case.license] with the public keys jwks[case.jwks], ' +
+      'case.product, case.featureCode, case.now and case.lastSeen (seconds since the ' +
+      'epoch) and case.clockSkew (seconds); expect "VALID" with case.claims, or the code.',
+    warning: 'TEST-ONLY KEYS: their private halves are published. Never trust them in a product.',
     keys: { a, b },
-    jwks,
+    jwks: {
+      onlyA: { keys: [a.publicJwk] },
+      aAndB: { keys: [a.publicJwk, b.publicJwk] },
+      onlyB: { keys: [b.publicJwk] },
+    },
     licenses,
-    cases,
+    cases: buildCases(claims),
   }
 }

@@ -1,4 +1,5 @@
-// Regenerates docs/license-vectors.json: `node --experimental-strip-types license/vectors/generate.ts`.
+// Regenerates docs/license-vectors.json:
+//   node --experimental-strip-types license/vectors/generate.ts
 import { writeFile } from 'node:fs/promises'
 import { buildVectors } from './build.ts'
 

@@ -1,5 +1,5 @@
 // Failures of the license CLI itself (before any license verdict) and the documented exit codes
-// (docs/license-cli.md): 0 ok, 1 usage/input, 2 format, 3 key/signature, 4 not this install, 5 time.
+// (docs/license-cli.md): 0 ok, 1 usage/input, 2 format, 3 key/signature, 4 not ours, 5 time.
 import type { LicenseErrorCode } from '../errors.ts'
 
 export type CliErrorCode = 'USAGE_ERROR' | 'INPUT_ERROR'

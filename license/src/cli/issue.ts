@@ -11,7 +11,7 @@ import { CliError, EXIT } from './errors.ts'
 import { readText, writeNewFile, type Io } from './io.ts'
 import { describeClaims } from './report.ts'
 
-export const ISSUE_HELP = `Usage: license issue --key <private JWK file> [terms] [--out <file>] [--json]
+export const ISSUE_HELP = `Usage: license issue --key <private JWK file> [terms] [--out <file>]
 
 Signs a license. Terms come from --terms <file.json> (LicenseTerms JSON, times in epoch seconds)
 and/or these flags, which override the file:
@@ -61,7 +61,9 @@ async function readTermsFile(path: string, io: Io): Promise<Partial<LicenseTerms
 }
 
 function period(parsed: Parsed, file: Partial<LicenseTerms>, now: number) {
-  const [days, expires, notBefore] = ['days', 'expires', 'not-before'].map((n) => optional(parsed, n))
+  const [days, expires, notBefore] = ['days', 'expires', 'not-before'].map((name) => {
+    return optional(parsed, name)
+  })
   if (days !== undefined && expires !== undefined) {
     throw new CliError('USAGE_ERROR', 'issue: give --days or --expires, not both')
   }

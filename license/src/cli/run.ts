@@ -46,13 +46,13 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     }
     return await commandNamed(name).run(rest, io)
   } catch (cause) {
-    const error =
+    const { code, message } =
       cause instanceof CliError
         ? cause
-        : new CliError('INPUT_ERROR', `unexpected failure: ${(cause as Error)?.message ?? cause}`, { cause })
-    if (rest.includes('--json')) {
-      io.stdout(`${JSON.stringify({ error: { code: error.code, message: error.message } }, null, 2)}\n`)
-    } else io.stderr(`error: ${error.message}\n`)
+        : new CliError('INPUT_ERROR', `unexpected failure: ${(cause as Error)?.message ?? cause}`)
+    const json = rest.includes('--json')
+    if (json) io.stdout(`${JSON.stringify({ error: { code, message } }, null, 2)}\n`)
+    else io.stderr(`error: ${message}\n`)
     return EXIT.USAGE_OR_INPUT
   }
 }
