@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { isValidFeatureCode, normalizeFeatureCode } from './feature-code.ts'
+import { compactFeatureCode, isValidFeatureCode, normalizeFeatureCode } from './feature-code.ts'
 
 describe('normalizeFeatureCode', () => {
   it('upper-cases ASCII letters and drops dashes and ASCII whitespace', () => {
@@ -17,11 +17,23 @@ describe('normalizeFeatureCode', () => {
   })
 })
 
+describe('compactFeatureCode', () => {
+  it('drops only ASCII whitespace, keeping case and separators as the product reports them', () => {
+    expect(compactFeatureCode(' HM-9c41-7A2E\n55D0\t')).toBe('HM-9c41-7A2E55D0')
+  })
+
+  it('compacts to a form that normalises like the original', () => {
+    const reported = 'hm-9c41 7a2e'
+    expect(normalizeFeatureCode(compactFeatureCode(reported))).toBe(normalizeFeatureCode(reported))
+  })
+})
+
 describe('isValidFeatureCode', () => {
   it('accepts 1 to 256 printable ASCII characters after normalisation', () => {
     expect(isValidFeatureCode('a')).toBe(true)
     expect(isValidFeatureCode('A'.repeat(256))).toBe(true)
-    expect(isValidFeatureCode('A-B'.repeat(128))).toBe(true)
+    expect(isValidFeatureCode('A-B'.repeat(85))).toBe(true)
+    expect(isValidFeatureCode('A-B'.repeat(86))).toBe(false)
   })
 
   it('refuses empty, over-long and non-ASCII codes', () => {

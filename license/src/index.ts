@@ -18,6 +18,7 @@ export {
 export {
   isValidFeatureCode,
   MAX_FEATURE_CODE_LENGTH,
+  compactFeatureCode,
   normalizeFeatureCode,
 } from './feature-code.ts'
 export { inspectLicense, type InspectedLicense } from './inspect.ts'

@@ -2,7 +2,7 @@
 // problems reported at once, the feature code stored in its normalised form.
 import { LICENSE_FORMAT_VERSION, type LicenseClaims, type LicenseTerms } from './claims.ts'
 import { LicenseTermsError, type TermsFieldProblem } from './errors.ts'
-import { isValidFeatureCode, normalizeFeatureCode } from './feature-code.ts'
+import { compactFeatureCode, isValidFeatureCode, normalizeFeatureCode } from './feature-code.ts'
 import { MAX_FEATURE_CODE_LENGTH } from './feature-code.ts'
 
 const MAX_ID_LENGTH = 128
@@ -35,8 +35,8 @@ function isTime(value: unknown): value is number {
 }
 
 function featureCodeProblem(value: unknown): TermsFieldProblem | undefined {
-  const fc = typeof value === 'string' ? normalizeFeatureCode(value) : ''
-  if (fc === '') return 'MISSING'
+  const fc = typeof value === 'string' ? compactFeatureCode(value) : ''
+  if (normalizeFeatureCode(fc) === '') return 'MISSING'
   if (fc.length > MAX_FEATURE_CODE_LENGTH) return 'TOO_LONG'
   return isValidFeatureCode(fc) ? undefined : 'INVALID'
 }
@@ -90,7 +90,7 @@ export function claimsFromTerms(terms: LicenseTerms, iat: number): LicenseClaims
     iat,
     nbf,
     exp,
-    fc: normalizeFeatureCode(fc),
+    fc: compactFeatureCode(fc),
     qty: terms.qty,
     app,
     cust: { name: cust.name, company: cust.company, email: cust.email },

@@ -93,9 +93,9 @@ describe('validateApplication', () => {
     expect(fieldsOf({ ...valid, product: 'othermotion' })).toEqual({ product: 'NOT_ALLOWED' })
   })
 
-  it('stores the canonical feature code (upper case) that the license will carry', () => {
-    const result = validateApplication({ ...valid, featureCode: 'abcd1234efgh5678' }, rules)
-    expect(result).toMatchObject({ ok: true, value: { featureCode: 'ABCD1234EFGH5678' } })
+  it('stores the feature code as the product reports it, case and separators kept', () => {
+    const result = validateApplication({ ...valid, featureCode: ' HM-abcd-1234-EFgh ' }, rules)
+    expect(result).toMatchObject({ ok: true, value: { featureCode: 'HM-abcd-1234-EFgh' } })
   })
 })
 

@@ -1,6 +1,6 @@
 // Validation of a license application (POST /api/applications). Pure: rules in, coded field
 // errors out (docs/api.md lists the codes; the page maps them to messages).
-import { MAX_FEATURE_CODE_LENGTH, isValidFeatureCode, normalizeFeatureCode } from '../../license/src/index.ts'
+import { MAX_FEATURE_CODE_LENGTH, compactFeatureCode, isValidFeatureCode } from '../../license/src/index.ts'
 import { LOCALES, type Locale } from './config.ts'
 
 export type FieldCode = 'REQUIRED' | 'TOO_LONG' | 'INVALID_EMAIL' | 'INVALID_FORMAT' | 'OUT_OF_RANGE' | 'NOT_ALLOWED'
@@ -53,7 +53,8 @@ function text(fields: Fields, field: string, raw: unknown, max: number, required
     return null
   }
   const value = raw.trim()
-  if (value.length > max) fields[field] = 'TOO_LONG'
+  // Characters, not UTF-16 units, as the page counts them.
+  if ([...value].length > max) fields[field] = 'TOO_LONG'
   else if (controls.test(value)) fields[field] = 'INVALID_FORMAT'
   return value
 }
@@ -85,9 +86,11 @@ export function validateApplication(body: Record<string, unknown>, rules: Valida
 
   let featureCode = text(fields, 'featureCode', body.featureCode, MAX_FEATURE_CODE_LENGTH, true)
   if (featureCode !== null && !fields.featureCode) {
-    if (!rules.featureCodePattern.test(featureCode) || !isValidFeatureCode(featureCode)) fields.featureCode = 'INVALID_FORMAT'
-    // The license carries the canonical form (license format: feature codes), so store that.
-    else featureCode = normalizeFeatureCode(featureCode)
+    // Stored and licensed as the product reports it, less the whitespace of wrapped copies
+    // (docs/license-format.md, "Feature codes"); verifiers compare normalised forms.
+    const compact = compactFeatureCode(featureCode)
+    if (!rules.featureCodePattern.test(compact) || !isValidFeatureCode(compact)) fields.featureCode = 'INVALID_FORMAT'
+    else featureCode = compact
   }
 
   const quantity = integer(fields, 'quantity', body.quantity)

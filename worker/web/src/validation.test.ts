@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
+import { LIMITS } from '../../src/validation.ts'
 import {
+  MAX_LENGTH,
   compilePattern,
   toApplicationInput,
   validateDraft,
@@ -96,9 +98,9 @@ describe('validateField', () => {
   })
 
   it('reports over-long text as TOO_LONG, counting characters not UTF-16 units', () => {
-    expect(validateField('name', draft({ name: 'x'.repeat(201) }), rules)).toBe('TOO_LONG')
-    expect(validateField('name', draft({ name: '😀'.repeat(200) }), rules)).toBeNull()
-    expect(validateField('note', draft({ note: 'n'.repeat(2001) }), rules)).toBe('TOO_LONG')
+    expect(validateField('name', draft({ name: 'x'.repeat(101) }), rules)).toBe('TOO_LONG')
+    expect(validateField('name', draft({ name: '😀'.repeat(100) }), rules)).toBeNull()
+    expect(validateField('note', draft({ note: 'n'.repeat(1001) }), rules)).toBe('TOO_LONG')
   })
 
   it('accepts common phone shapes and rejects letters', () => {
@@ -143,5 +145,11 @@ describe('compilePattern', () => {
     expect(compilePattern('[a-z]+')?.test('abc1')).toBe(false)
     expect(compilePattern('^[a-z]+$')?.test('abc')).toBe(true)
     expect(compilePattern('')).toBeNull()
+  })
+})
+
+describe('length limits', () => {
+  it('are the worker\'s own, so the page never accepts what the server refuses', () => {
+    expect(MAX_LENGTH).toEqual(LIMITS)
   })
 })

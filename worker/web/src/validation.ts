@@ -51,8 +51,8 @@ export type ValidationRules = Pick<
   'validityDays' | 'quantity' | 'featureCodePattern'
 >
 
-/** Generous upper bounds; the worker's own limits answer TOO_LONG if they are lower. */
-export const MAX_LENGTH = { name: 200, company: 200, email: 254, phone: 40, note: 2000 } as const
+// The worker's limits (worker/src/validation.ts LIMITS); a test keeps the two in step.
+export const MAX_LENGTH = { name: 100, company: 200, email: 254, phone: 32, note: 1000 } as const
 
 const EMAIL = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/
 const PHONE = /^\+?[0-9(][0-9 ()-]{3,38}$/
