@@ -16,7 +16,7 @@ export type LicenseParts = {
 }
 
 const encoder = new TextEncoder()
-const decoder = new TextDecoder('utf-8', { fatal: true })
+const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false })
 
 /** The JSON value inside one base64url segment of the JWS, or BAD_ARMOR. */
 export function decodeSegment(segment: string, what: string): unknown {
@@ -45,7 +45,7 @@ export function splitLicense(text: string): LicenseParts {
   }
   return {
     header: { alg: 'EdDSA', typ: LICENSE_TYP, kid: header.kid },
-    signingInput: encoder.encode(`${headerSegment}.${payloadSegment}`),
+    signingInput: encoder.encode(`${headerSegment}.${payloadSegment}`) as Uint8Array<ArrayBuffer>,
     payloadSegment,
     signatureSegment,
   }
