@@ -1,9 +1,12 @@
 // The whole flow over real HTTP between real processes: worker (wrangler dev, local D1), egress
 // proxy and the sandbox DingTalk + mailbox.
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { verifyLicense } from '../license/src/index.ts'
 import type { Stack } from '../sandbox/src/stack.ts'
-import { emailsTo, eventually, instanceFor, instanceIdOf, json, startTestStack } from './helpers.ts'
+import type { DevSecrets } from '../sandbox/src/dev-keys.ts'
+import { ARTIFACTS, emailsTo, eventually, instanceFor, instanceIdOf, json, startTestStack } from './helpers.ts'
 
 let stack: Stack
 let counter = 0
@@ -197,5 +200,28 @@ describe('the local stack, end to end', () => {
     })
     expect(direct.status).toBe(403)
     expect(direct.body.code).toBe('Forbidden.AccessDenied.IpNotInWhiteList')
+  })
+
+  it('keeps every secret out of the worker and proxy logs of all the runs above', async () => {
+    const secrets = JSON.parse(await readFile(stack.secretsFile, 'utf8')) as DevSecrets
+    const log = await readFile(join(ARTIFACTS, 'full-stack-stack.log'), 'utf8')
+    const ours = log
+      .split('\n')
+      .filter((line) => line.startsWith('[worker]') || line.startsWith('[proxy]'))
+      .join('\n')
+    expect(ours).toContain('[proxy]')
+    const values = {
+      'worker private key': secrets.workerPrivateJwk.d,
+      'proxy private key': secrets.proxyPrivateJwk.d,
+      'license private key': secrets.licensePrivateJwk.d,
+      'DingTalk app secret': secrets.dingtalk.appSecret,
+      'DingTalk AES key': secrets.dingtalk.aesKey,
+      'DingTalk callback token': secrets.dingtalk.callbackToken,
+      'Resend API key': secrets.resendApiKey,
+    }
+    for (const [name, value] of Object.entries(values)) {
+      expect(value, name).toBeTruthy()
+      expect(ours.includes(value as string), `${name} appears in the logs`).toBe(false)
+    }
   })
 })
