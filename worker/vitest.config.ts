@@ -1,5 +1,6 @@
 // Worker tests, run inside workerd by @cloudflare/vitest-plugin with the bindings of wrangler.toml.
-// Test keys are generated here, per run, and handed in as bindings: nothing secret is committed.
+// Test keys and the status-token secret are generated here, per run, and handed in as bindings: nothing secret is committed.
+import { randomBytes } from 'node:crypto'
 import { mkdirSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin'
@@ -26,6 +27,7 @@ export default defineConfig(async () => {
             PROXY_PUBLIC_JWK: JSON.stringify(proxy.publicJwk),
             LICENSE_PRIVATE_JWK: JSON.stringify(license.privateJwk),
             RESEND_API_KEY: 're_test_worker_key',
+            STATUS_TOKEN_SECRET: randomBytes(36).toString('base64url'),
             // Test-only halves: the fake proxy checks worker proofs, tests sign events as the proxy.
             TEST_WORKER_PUBLIC_JWK: JSON.stringify(worker.publicJwk),
             TEST_PROXY_PRIVATE_JWK: JSON.stringify(proxy.privateJwk),

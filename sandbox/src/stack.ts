@@ -137,6 +137,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       LICENSE_PRIVATE_JWK: JSON.stringify(secrets.licensePrivateJwk),
       LICENSE_PUBLIC_JWKS: JSON.stringify({ keys: [secrets.licensePublicJwk] }),
       RESEND_API_KEY: secrets.resendApiKey,
+      STATUS_TOKEN_SECRET: secrets.statusTokenSecret,
       PUBLIC_ORIGIN: publicOrigin,
       EGRESS_URL: `http://localhost:${ports.proxy}`,
       RESEND_BASE_URL: `http://localhost:${ports.sandbox}`,

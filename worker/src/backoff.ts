@@ -15,6 +15,8 @@ export const SUBMIT_REJECTED_MAX_ATTEMPTS = 6
 /** Mail deliveries: 1 min, 5 min, 30 min, 2 h, 6 h, 12 h, 24 h; the 8th failure is final. */
 export const DELIVERY_BACKOFF_MS = [1 * MINUTE, 5 * MINUTE, 30 * MINUTE, 2 * HOUR, 6 * HOUR, 12 * HOUR, 24 * HOUR]
 export const DELIVERY_MAX_ATTEMPTS = 8
+/** Resend still works on our previous attempt (409 concurrent_idempotent_requests): ask again next run. */
+export const DELIVERY_RETRY_SOON_MS = 1 * MINUTE
 
 /** Reconciling: first poll 10 min after submission, then doubling, at most hourly. */
 export const FIRST_POLL_AFTER_MS = 10 * MINUTE

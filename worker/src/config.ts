@@ -6,6 +6,7 @@ import { buildJwks, importLicenseSigningKey, type LicenseSigningKey } from '../.
 import { ConfigError } from './errors.ts'
 import type { Bindings } from './env.ts'
 import { parseFormLabels, type FormLabels } from './dingtalk/form.ts'
+import { importStatusTokenKey } from './status-token.ts'
 
 export const LOCALES = ['zh-CN', 'en'] as const
 export type Locale = (typeof LOCALES)[number]
@@ -34,6 +35,8 @@ export type Config = Readonly<{
   workerSigningKey: SigningKey
   proxyPublicKeys: PublicKeySet
   licenseSigningKey: LicenseSigningKey
+  /** HMAC-SHA256 key deriving the applicants' status tokens (status-token.ts). */
+  statusTokenKey: CryptoKey
   /** The JWK Set served at /.well-known/jwks.json and its serialised form. */
   jwks: JSONWebKeySet
   jwksJson: string
@@ -121,6 +124,17 @@ async function key<T>(name: keyof Bindings, load: (text: string) => Promise<T>, 
   }
 }
 
+// A status token is only as strong as this secret: at least 32 characters (about 190 bits when random).
+const MIN_STATUS_TOKEN_SECRET = 32
+
+function statusTokenSecret(env: Bindings): string {
+  const value = required(env, 'STATUS_TOKEN_SECRET')
+  if (value.length < MIN_STATUS_TOKEN_SECRET) {
+    throw new ConfigError('STATUS_TOKEN_SECRET', `must be at least ${MIN_STATUS_TOKEN_SECRET} characters`)
+  }
+  return value
+}
+
 /** Parses and checks every variable and secret. Throws ConfigError on the first bad one. */
 export async function parseConfig(env: Bindings): Promise<Config> {
   const productMap = products(env)
@@ -163,6 +177,7 @@ export async function parseConfig(env: Bindings): Promise<Config> {
     workerSigningKey: await key('WORKER_PRIVATE_JWK', (t) => importSigningKey(t, 'WORKER_PRIVATE_JWK'), env),
     proxyPublicKeys: await key('PROXY_PUBLIC_JWK', (t) => importPublicKeys(t, 'PROXY_PUBLIC_JWK'), env),
     licenseSigningKey,
+    statusTokenKey: await importStatusTokenKey(statusTokenSecret(env)),
     jwks,
     jwksJson: JSON.stringify(jwks),
   })

@@ -1,9 +1,10 @@
-// The scheduled handler (every minute): submit later, reconcile, outbox, sweep. Each step is
+// The scheduled handler (every minute): submit later, reconcile, outbox, sweep (proofs, keys). Each step is
 // idempotent and resumable, runs on its own (one failing step does not stop the others), and
 // uses the controller's scheduledTime as "now".
 import { loadConfig } from './config.ts'
 import { listSubmitDue, claimSubmit } from './db/applications.ts'
 import { sweepSeenProofs } from './db/seen-proofs.ts'
+import { sweepIdempotencyKeys } from './db/submit-idempotency.ts'
 import { createDingTalkClient } from './dingtalk/client.ts'
 import type { Bindings } from './env.ts'
 import { createLogger, errorFields, type Logger } from './log.ts'
@@ -50,5 +51,8 @@ export async function runScheduled(controller: Pick<ScheduledController, 'schedu
   })
   await step(log, 'reconcile', () => reconcile({ db, config, dingtalk, log, now }))
   await step(log, 'outbox', () => processOutbox({ db, config, mailer, log, now }))
-  await step(log, 'sweep', async () => ({ swept: await sweepSeenProofs(db, Math.floor(now / 1000)) }))
+  await step(log, 'sweep', async () => ({
+    swept: await sweepSeenProofs(db, Math.floor(now / 1000)),
+    idempotencyKeys: await sweepIdempotencyKeys(db, now),
+  }))
 }

@@ -27,6 +27,7 @@ export type Bindings = {
   PROXY_PUBLIC_JWK: string
   LICENSE_PRIVATE_JWK: string
   RESEND_API_KEY: string
+  STATUS_TOKEN_SECRET: string
 }
 
 export type AppVariables = {

@@ -10,6 +10,8 @@ export type ErrorCode =
   | 'NOT_FOUND'
   | 'UNKNOWN_PRODUCT'
   | 'INVALID_EVENT'
+  | 'INVALID_IDEMPOTENCY_KEY'
+  | 'IDEMPOTENCY_KEY_REUSED'
   | 'DINGTALK_UNAVAILABLE'
   | 'DINGTALK_REJECTED'
   | 'CONFIG_INVALID'
@@ -25,6 +27,8 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   'NOT_FOUND',
   'UNKNOWN_PRODUCT',
   'INVALID_EVENT',
+  'INVALID_IDEMPOTENCY_KEY',
+  'IDEMPOTENCY_KEY_REUSED',
   'DINGTALK_UNAVAILABLE',
   'DINGTALK_REJECTED',
   'CONFIG_INVALID',
@@ -104,6 +108,19 @@ export class UnknownProductError extends AppError {
 export class InvalidEventError extends AppError {
   constructor(message: string) {
     super('INVALID_EVENT', 400, message)
+  }
+}
+
+export class InvalidIdempotencyKeyError extends AppError {
+  constructor() {
+    super('INVALID_IDEMPOTENCY_KEY', 400, 'Idempotency-Key must be 1-128 characters of A-Z, a-z, 0-9, _ and -')
+  }
+}
+
+/** The key was used within 24 h for a different request body. */
+export class IdempotencyKeyReusedError extends AppError {
+  constructor() {
+    super('IDEMPOTENCY_KEY_REUSED', 409, 'this Idempotency-Key was already used for a different request')
   }
 }
 

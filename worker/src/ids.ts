@@ -1,5 +1,4 @@
-// Identifiers and access tokens: random ids, SHA-256 hashing and constant-time comparison.
-import { base64url } from 'jose'
+// Identifiers: random ids, SHA-256 hashing and constant-time comparison.
 
 // Crockford base32: no I, L, O, U, so ids read aloud or typed from an email stay unambiguous.
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'
@@ -17,17 +16,12 @@ export const newLicenseId = (): string => randomId('LIC-')
 export const newDeliveryId = (): string => randomId('DLV-')
 export const newEventId = (): string => randomId('EVT-', 16)
 
-/** An access token: 32 random bytes, base64url. Only its hash is stored. */
-export function newAccessToken(): string {
-  return base64url.encode(crypto.getRandomValues(new Uint8Array(32)))
-}
-
 export async function sha256Hex(text: string): Promise<string> {
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text))
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('')
 }
 
-/** Compares two equal-length strings without an early exit (they are hex digests here). */
+/** Compares two strings without an early exit on the first difference (digests, tokens). */
 export function timingSafeEqual(a: string, b: string): boolean {
   let diff = a.length ^ b.length
   const n = Math.max(a.length, b.length)

@@ -1,6 +1,7 @@
 // The mail outbox: issues the license of approved applications and sends due deliveries through
-// Resend with Idempotency-Key `delivery/<id>`, so a retried send never mails twice. Failures back
-// off (1 min … 24 h); the 8th failure marks the delivery failed and alerts the operator.
+// Resend with Idempotency-Key `delivery/<id>`, so a retried send never mails twice. Passing
+// failures back off (1 min … 24 h) and the 8th is final; a permanent one (mail/failure.ts) is final
+// at once. A final failure marks the delivery failed and alerts the operator.
 import type { Config } from './config.ts'
 import { getApplication, listApproved, type Application } from './db/applications.ts'
 import {
@@ -15,9 +16,11 @@ import { newEventId } from './ids.ts'
 import { ensureLicense, licenseFileName } from './issuance.ts'
 import { applyTransition } from './lifecycle.ts'
 import { errorFields, type Logger } from './log.ts'
+import { classifyMailFailure, isFinalFailure, type MailFailureKind } from './mail/failure.ts'
 import { base64Utf8, type Mailer, type OutgoingMail } from './mail/mailer.ts'
 import { renderLicenseMail, renderRejectionMail } from './mail/templates.ts'
-import { DELIVERY_MAX_ATTEMPTS, LEASE_MS, deliveryDelay } from './backoff.ts'
+import { statusUrlOf } from './status-token.ts'
+import { DELIVERY_MAX_ATTEMPTS, DELIVERY_RETRY_SOON_MS, LEASE_MS, deliveryDelay } from './backoff.ts'
 
 export type OutboxDeps = { db: D1Database; config: Config; mailer: Mailer; log: Logger; now: number }
 export type OutboxOptions = { applicationId?: string; limit?: number }
@@ -44,8 +47,10 @@ export async function processOutbox(deps: OutboxDeps, options: OutboxOptions = {
 
 async function compose(deps: OutboxDeps, delivery: Delivery, app: Application): Promise<OutgoingMail> {
   const product = deps.config.products.get(app.product) ?? { id: app.product, name: app.product }
+  // Derived, so the same on every retry: the payload under one Idempotency-Key never changes.
+  const statusUrl = await statusUrlOf(deps.config.publicOrigin, deps.config.statusTokenKey, app.id)
   if (delivery.kind === 'rejection') {
-    const mail = renderRejectionMail({ locale: app.locale, name: app.name, productName: product.name, applicationId: app.id })
+    const mail = renderRejectionMail({ locale: app.locale, name: app.name, productName: product.name, applicationId: app.id, statusUrl })
     return { to: app.email, ...mail }
   }
   const license = await ensureLicense({ db: deps.db, config: deps.config, now: deps.now, source: 'outbox' }, app)
@@ -62,6 +67,7 @@ async function compose(deps: OutboxDeps, delivery: Delivery, app: Application): 
     expiresAt: license.exp,
     fileName,
     jwksUrl: `${deps.config.publicOrigin}/.well-known/jwks.json`,
+    statusUrl,
   })
   return { to: app.email, ...mail, attachments: [{ filename: fileName, content: base64Utf8(license.text) }] }
 }
@@ -70,7 +76,7 @@ async function deliver(deps: OutboxDeps, delivery: Delivery): Promise<keyof Outb
   const { db, now, log } = deps
   const attempts = delivery.attempts + 1
   const fields = { deliveryId: delivery.id, applicationId: delivery.applicationId, kind: delivery.kind, attempts }
-  let error: string
+  let failure: Failure
   try {
     const app = await getApplication(db, delivery.applicationId)
     if (!app) throw new Error('application not found')
@@ -80,13 +86,16 @@ async function deliver(deps: OutboxDeps, delivery: Delivery): Promise<keyof Outb
       log.info('mail sent', { ...fields, resendEmailId: result.id })
       return 'sent'
     }
-    error = result.error
+    failure = { error: result.error, kind: classifyMailFailure(result) }
   } catch (err) {
     log.error('mail delivery attempt crashed', { ...fields, ...errorFields(err) })
-    error = err instanceof Error ? err.message : String(err)
+    failure = { error: err instanceof Error ? err.message : String(err), kind: 'retry' }
   }
-  return recordFailure(deps, delivery, attempts, error.slice(0, 500))
+  return recordFailure(deps, delivery, attempts, { ...failure, error: failure.error.slice(0, 500) })
 }
+
+type Failure = { error: string; kind: MailFailureKind }
+
 
 async function markSent(deps: OutboxDeps, delivery: Delivery, attempts: number, resendEmailId: string | null) {
   const { db, now } = deps
@@ -103,22 +112,41 @@ async function markSent(deps: OutboxDeps, delivery: Delivery, attempts: number, 
   await db.batch([sent, insertEventStatement(db, note(delivery, 'delivery.sent', data, now))])
 }
 
-async function recordFailure(deps: OutboxDeps, delivery: Delivery, attempts: number, lastError: string): Promise<keyof OutboxSummary> {
+async function recordFailure(deps: OutboxDeps, delivery: Delivery, attempts: number, failure: Failure): Promise<keyof OutboxSummary> {
   const { db, now, log } = deps
-  const final = attempts >= DELIVERY_MAX_ATTEMPTS
+  const lastError = failure.error
+  const final = isFinalFailure(failure.kind) || attempts >= DELIVERY_MAX_ATTEMPTS
+  const delay = failure.kind === 'retry_soon' ? DELIVERY_RETRY_SOON_MS : deliveryDelay(attempts)
   const update = recordDeliveryFailureStatement(db, delivery.id, {
     attempts,
-    nextAttemptAt: final ? null : now + deliveryDelay(attempts),
+    nextAttemptAt: final ? null : now + delay,
     lastError,
     now,
   })
-  const data = { deliveryId: delivery.id, kind: delivery.kind, attempts, error: lastError }
-  const fields = { deliveryId: delivery.id, applicationId: delivery.applicationId, kind: delivery.kind, attempts, error: lastError }
+  const data = { deliveryId: delivery.id, kind: delivery.kind, attempts, error: lastError, failure: failure.kind }
+  const fields = { deliveryId: delivery.id, applicationId: delivery.applicationId, kind: delivery.kind, attempts, error: lastError, failure: failure.kind }
   if (!final) {
     await db.batch([update, insertEventStatement(db, note(delivery, 'delivery.attempt_failed', data, now))])
-    log.warn('mail not sent; will retry', fields)
+    // A refused key or sender is for an operator to fix; the mail goes out on a later attempt.
+    if (failure.kind === 'misconfigured') log.error('operator: Resend refused the API key or sender; will retry', fields)
+    else log.warn('mail not sent; will retry', fields)
     return 'retrying'
   }
+  // Why it was given up, kept in the `delivery.failed` event.
+  const reason = isFinalFailure(failure.kind) ? failure.kind : 'attempts_exhausted'
+  await giveUp(deps, delivery, update, { ...data, reason })
+  if (failure.kind === 'payload_changed') {
+    // Our payload changed under the same key (a setting changed between attempts?): a bug or a
+    // config change to look at, never something a retry fixes.
+    log.error('operator: mail delivery failed: payload changed under the same Idempotency-Key', { ...fields, reason })
+  } else {
+    log.error('operator: mail delivery failed for good', { ...fields, reason })
+  }
+  return 'failed'
+}
+
+async function giveUp(deps: OutboxDeps, delivery: Delivery, update: D1PreparedStatement, data: Record<string, unknown>): Promise<void> {
+  const { db, now } = deps
   const app = await getApplication(db, delivery.applicationId)
   if (delivery.kind === 'license' && app && (app.status === 'issued' || app.status === 'approved')) {
     await applyTransition(
@@ -129,8 +157,6 @@ async function recordFailure(deps: OutboxDeps, delivery: Delivery, attempts: num
   } else {
     await db.batch([update, insertEventStatement(db, note(delivery, 'delivery.failed', data, now))])
   }
-  log.error('operator: mail delivery failed for good', fields)
-  return 'failed'
 }
 
 function note(delivery: Delivery, type: string, data: Record<string, unknown>, now: number) {

@@ -12,6 +12,7 @@ export type CreateBody = {
   deptId: number
   formComponentValues: { name: string; value: unknown }[]
 }
+export type MailErrorAnswer = { statusCode: number; name: string; message?: string }
 export type SentEmail = {
   idempotencyKey: string | null
   payload: {
@@ -35,6 +36,8 @@ export class FakeUpstream {
   readonly relayCalls: { method: string; target: string; requestId: string | null; proofError: string | null }[] = []
   /** How many of the next sends Resend fails with a 500. */
   mailFailures = 0
+  /** The next sends fail with these, in order: an error in Resend's shape, or a network failure. */
+  readonly mailErrors: (MailErrorAnswer | 'network')[] = []
   readonly emails: SentEmail[] = []
   readonly mailAttempts: { idempotencyKey: string | null; status: number }[] = []
   #idempotency = new Map<string, { payload: string; id: string }>()
@@ -101,6 +104,15 @@ export class FakeUpstream {
       return json(401, { statusCode: 401, name: 'invalid_api_key', message: 'API key is invalid' })
     }
     const text = await request.text()
+    const scripted = this.mailErrors.shift()
+    if (scripted === 'network') {
+      this.mailAttempts.push({ idempotencyKey: key, status: 0 })
+      throw new TypeError('fetch failed: connection reset')
+    }
+    if (scripted) {
+      this.mailAttempts.push({ idempotencyKey: key, status: scripted.statusCode })
+      return json(scripted.statusCode, { message: `scripted ${scripted.name}`, ...scripted })
+    }
     if (this.mailFailures > 0) {
       this.mailFailures--
       this.mailAttempts.push({ idempotencyKey: key, status: 500 })

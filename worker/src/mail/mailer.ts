@@ -10,7 +10,8 @@ export type OutgoingMail = {
   attachments?: { filename: string; content: string }[]
 }
 
-export type SendResult = { ok: true; id: string | null } | { ok: false; error: string }
+/** A failure keeps Resend's status and error name, so the outbox can tell permanent from passing. */
+export type SendResult = { ok: true; id: string | null } | { ok: false; error: string; statusCode: number | null; name: string }
 
 export type Mailer = { send(mail: OutgoingMail, idempotencyKey: string): Promise<SendResult> }
 
@@ -22,7 +23,12 @@ export function createMailer(options: { apiKey: string; baseUrl: string; from: s
         { from: options.from, to: mail.to, subject: mail.subject, html: mail.html, text: mail.text, attachments: mail.attachments },
         { idempotencyKey },
       )
-      if (error) return { ok: false, error: `${error.name}${error.statusCode ? ` (${error.statusCode})` : ''}: ${error.message}` }
+      if (error) {
+        // The SDK answers a network failure as application_error with statusCode null.
+        const statusCode = typeof error.statusCode === 'number' ? error.statusCode : null
+        const name = String(error.name ?? 'unknown')
+        return { ok: false, error: `${name}${statusCode ? ` (${statusCode})` : ''}: ${error.message}`, statusCode, name }
+      }
       return { ok: true, id: data?.id ?? null }
     },
   }

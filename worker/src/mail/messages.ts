@@ -18,7 +18,8 @@ export type MailMessages = {
     validFrom: string
     validUntil: string
   }
-  keepLink: string
+  /** Introduces the private status link. */
+  statusLink: string
   jwks: string
   signature: (product: string) => string
 }
@@ -42,7 +43,7 @@ export const MESSAGES: Readonly<Record<Locale, MailMessages>> = {
       validFrom: 'Valid from',
       validUntil: 'Valid until',
     },
-    keepLink: 'You can follow the request with the status link you received when you applied.',
+    statusLink: 'Follow your request at your private status link (do not share it):',
     jwks: 'The license is signed; its public keys are published at',
     signature: (product) => `${product} Licensing`,
   },
@@ -63,7 +64,7 @@ export const MESSAGES: Readonly<Record<Locale, MailMessages>> = {
       validFrom: '生效时间',
       validUntil: '到期时间',
     },
-    keepLink: '您可以通过提交申请时获得的状态链接查看进度。',
+    statusLink: '您可以通过以下专属链接查看申请进度（请勿分享给他人）：',
     jwks: '许可证已签名，公钥发布于',
     signature: (product) => `${product} 许可证中心`,
   },

@@ -15,6 +15,7 @@ const input: LicenseMailInput = {
   expiresAt: 1_800_000_000 + 30 * 86_400,
   fileName: 'hypermotion-LIC-0123456789AB.lic',
   jwksUrl: 'http://localhost:8787/.well-known/jwks.json',
+  statusUrl: 'http://localhost:8787/status/LD-0123456789AB?t=abc_DEF-123',
 }
 
 describe('renderLicenseMail', () => {
@@ -38,21 +39,41 @@ describe('renderLicenseMail', () => {
     expect(mail.text).toContain(hostile)
   })
 
+  it('carries the status link in the text and as an escaped link in the HTML', () => {
+    const statusUrl = 'http://localhost:8787/status/LD-0123456789AB?t=a"b<c>&d'
+    const mail = renderLicenseMail({ ...input, statusUrl })
+    expect(mail.text).toContain(`\n${statusUrl}\n`)
+    expect(mail.html).toContain('href="http://localhost:8787/status/LD-0123456789AB?t=a&quot;b&lt;c&gt;&amp;d"')
+    expect(mail.html).not.toContain(statusUrl)
+  })
+
   it('speaks Chinese to a zh-CN applicant', () => {
     const mail = renderLicenseMail({ ...input, locale: 'zh-CN', name: '李雷' })
     expect(mail.subject).toBe('您的 HyperMotion 许可证 LIC-0123456789AB')
     expect(mail.html).toContain('李雷，您好')
     expect(mail.text).toContain('特征码: ABCDEF0123456789')
     expect(mail.html).toContain('lang="zh-CN"')
+    expect(mail.text).toContain(`专属链接`)
+    expect(mail.text).toContain(input.statusUrl)
   })
 })
 
 describe('renderRejectionMail', () => {
+  const rejection = { name: hostile, productName: 'HyperMotion', applicationId: 'LD-0123456789AB', statusUrl: input.statusUrl }
+
   it('names the application and escapes the name', () => {
-    const mail = renderRejectionMail({ locale: 'en', name: hostile, productName: 'HyperMotion', applicationId: 'LD-0123456789AB' })
+    const mail = renderRejectionMail({ locale: 'en', ...rejection })
     expect(mail.subject).toContain('LD-0123456789AB')
     expect(mail.html).not.toContain('<script>')
     expect(mail.html).toContain('&lt;script&gt;')
+  })
+
+  it('carries the status link in both locales, text and HTML', () => {
+    for (const locale of ['en', 'zh-CN'] as const) {
+      const mail = renderRejectionMail({ locale, ...rejection })
+      expect(mail.text, locale).toContain(input.statusUrl)
+      expect(mail.html, locale).toContain(`<a href="${input.statusUrl}"`)
+    }
   })
 })
 

@@ -20,9 +20,11 @@ export type LicenseMailInput = {
   expiresAt: number
   fileName: string
   jwksUrl: string
+  /** The applicant's private status link, `${PUBLIC_ORIGIN}/status/<id>?t=<token>`. */
+  statusUrl: string
 }
 
-export type RejectionMailInput = { locale: Locale; name: string; productName: string; applicationId: string }
+export type RejectionMailInput = { locale: Locale; name: string; productName: string; applicationId: string; statusUrl: string }
 
 export function formatUtc(seconds: number): string {
   return `${new Date(seconds * 1000).toISOString().slice(0, 16).replace('T', ' ')} UTC`
@@ -32,6 +34,10 @@ function page(lang: Locale, body: string): string {
   return `<!doctype html><html lang="${lang}"><head><meta charset="utf-8"></head>` +
     `<body style="font-family:system-ui,-apple-system,'PingFang SC','Microsoft YaHei',sans-serif;color:#1f2937;line-height:1.5">` +
     `${body}</body></html>`
+}
+
+function statusLinkHtml(label: string, url: string): string {
+  return `<p>${escapeHtml(label)}<br><a href="${escapeHtml(url)}" style="word-break:break-all">${escapeHtml(url)}</a></p>`
 }
 
 export function renderLicenseMail(input: LicenseMailInput): RenderedMail {
@@ -55,7 +61,7 @@ export function renderLicenseMail(input: LicenseMailInput): RenderedMail {
       `<p>${escapeHtml(m.licenseIntro(input.productName))}</p>` +
       `<table style="border-collapse:collapse">${table}</table>` +
       `<p>${escapeHtml(m.licenseAttached(input.fileName))}</p>` +
-      `<p>${escapeHtml(m.keepLink)}</p>` +
+      statusLinkHtml(m.statusLink, input.statusUrl) +
       `<p style="color:#6b7280;font-size:12px">${escapeHtml(m.jwks)} <a href="${escapeHtml(input.jwksUrl)}">${escapeHtml(input.jwksUrl)}</a></p>` +
       `<p>${escapeHtml(m.signature(input.productName))}</p>`,
   )
@@ -67,7 +73,9 @@ export function renderLicenseMail(input: LicenseMailInput): RenderedMail {
     ...rows.map(([label, value]) => `${label}: ${value}`),
     '',
     m.licenseAttached(input.fileName),
-    m.keepLink,
+    '',
+    m.statusLink,
+    input.statusUrl,
     '',
     `${m.jwks} ${input.jwksUrl}`,
     '',
@@ -84,8 +92,19 @@ export function renderRejectionMail(input: RejectionMailInput): RenderedMail {
     `<p>${escapeHtml(m.greeting(input.name))}</p>` +
       `<p>${escapeHtml(m.rejectionIntro(params))}</p>` +
       `<p>${escapeHtml(m.rejectionNext)}</p>` +
+      statusLinkHtml(m.statusLink, input.statusUrl) +
       `<p>${escapeHtml(m.signature(input.productName))}</p>`,
   )
-  const text = [m.greeting(input.name), '', m.rejectionIntro(params), m.rejectionNext, '', m.signature(input.productName)].join('\n')
+  const text = [
+    m.greeting(input.name),
+    '',
+    m.rejectionIntro(params),
+    m.rejectionNext,
+    '',
+    m.statusLink,
+    input.statusUrl,
+    '',
+    m.signature(input.productName),
+  ].join('\n')
   return { subject: m.rejectionSubject(params), html, text }
 }

@@ -1,6 +1,7 @@
 import { env } from 'cloudflare:workers'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { FakeUpstream } from '../../test/fake-upstream.ts'
+import { deriveStatusToken, importStatusTokenKey } from '../status-token.ts'
 import { BASE, call, readJson, row, rows, runCron, submit, tokenOf, validApplication } from '../../test/helpers.ts'
 
 let fake: FakeUpstream
@@ -49,8 +50,11 @@ describe('POST /api/applications', () => {
       created.id,
     )
     expect(stored).toMatchObject({ status: 'pending_approval', dingtalk_instance_id: instance.id })
-    expect(stored!.access_token_hash).toMatch(/^[0-9a-f]{64}$/)
+    // The token is derived from STATUS_TOKEN_SECRET; nothing of it is stored.
+    expect(stored!.access_token_hash).toBe('derived:status-token:v1')
     expect(JSON.stringify(stored)).not.toContain(tokenOf(created.statusUrl))
+    const key = await importStatusTokenKey(env.STATUS_TOKEN_SECRET)
+    expect(tokenOf(created.statusUrl)).toBe(await deriveStatusToken(key, created.id))
 
     const view = await getStatus(created.id, tokenOf(created.statusUrl))
     expect(view.status).toBe(200)
@@ -83,6 +87,20 @@ describe('POST /api/applications', () => {
       await getStatus(created.id, ''),
       await getStatus(created.id, `${token.slice(0, -1)}${token.endsWith('A') ? 'B' : 'A'}`),
       await getStatus('LD-000000000000', token),
+    ]) {
+      expect(response.status).toBe(404)
+      expect((await readJson(response)).error.code).toBe('NOT_FOUND')
+    }
+  })
+
+  it('answers 404 NOT_FOUND for the token of another application, or one made with another secret', async () => {
+    const first = await readJson(await submit(validApplication()))
+    const second = await readJson(await submit(validApplication()))
+    const foreignKey = await importStatusTokenKey(`${env.STATUS_TOKEN_SECRET}-old`)
+    for (const response of [
+      await getStatus(first.id, tokenOf(second.statusUrl)),
+      await getStatus(second.id, tokenOf(first.statusUrl)),
+      await getStatus(first.id, await deriveStatusToken(foreignKey, first.id)),
     ]) {
       expect(response.status).toBe(404)
       expect((await readJson(response)).error.code).toBe('NOT_FOUND')
@@ -251,6 +269,17 @@ describe('the error boundary', () => {
     const logged = errors.mock.calls.map(([line]) => String(line)).join('\n')
     expect(logged).toContain('QUANTITY_MAX')
     expect(logged).not.toContain('lots')
+  })
+
+  it('answers 500 CONFIG_INVALID when STATUS_TOKEN_SECRET is shorter than 32 characters, naming it in the log', async () => {
+    const errors = vi.spyOn(console, 'error')
+    const short = 'only-31-characters-long-secret!'
+    const response = await call(new Request(`${BASE}/api/config`), { ...env, STATUS_TOKEN_SECRET: short })
+    expect(response.status).toBe(500)
+    expect((await readJson(response)).error.code).toBe('CONFIG_INVALID')
+    const logged = errors.mock.calls.map(([line]) => String(line)).join('\n')
+    expect(logged).toContain('STATUS_TOKEN_SECRET')
+    expect(logged).not.toContain(short)
   })
 
   it('never leaks secrets when a key is unusable', async () => {

@@ -1,15 +1,19 @@
 // /api/applications: the applicant's side — submit a request, then follow it with the access token.
 import { Hono } from 'hono'
+import type { Context } from 'hono'
 import type { Application } from '../db/applications.ts'
 import { getApplication, insertApplicationStatement } from '../db/applications.ts'
 import { insertEventStatement, listEvents } from '../db/events.ts'
 import { getLicenseByApplication } from '../db/licenses.ts'
+import { claimIdempotencyKeyStatements, getLiveIdempotencyKey } from '../db/submit-idempotency.ts'
 import { createDingTalkClient } from '../dingtalk/client.ts'
 import type { AppEnv } from '../env.ts'
 import { DingTalkRejectedError, DingTalkUnavailableError, NotFoundError, RateLimitedError, ValidationError } from '../errors.ts'
 import { limitBody, parseJsonObject, requireJson } from '../body.ts'
-import { newAccessToken, newApplicationId, newEventId, sha256Hex, timingSafeEqual } from '../ids.ts'
+import { newApplicationId, newEventId } from '../ids.ts'
+import { hashApplicationInput, IDEMPOTENCY_KEY_HEADER, parseIdempotencyKey, replayedApplicationId } from '../idempotency.ts'
 import { licenseFileName } from '../issuance.ts'
+import { DERIVED_TOKEN_MARKER, statusUrlOf, verifyStatusToken } from '../status-token.ts'
 import { submitToDingTalk } from '../submission.ts'
 import { localeFromAcceptLanguage, validateApplication } from '../validation.ts'
 import { LEASE_MS } from '../backoff.ts'
@@ -17,8 +21,15 @@ import { LEASE_MS } from '../backoff.ts'
 const iso = (ms: number): string => new Date(ms).toISOString()
 const UNAVAILABLE_MESSAGE = 'the approval system cannot be reached right now; your request is saved and will be submitted automatically'
 const REJECTED_MESSAGE = 'the approval system did not accept the request; it is saved and will be retried'
-// Compared against when the id is unknown, so both paths cost the same.
-const NO_HASH = '0'.repeat(64)
+
+/** 200 with the application a first request under the same Idempotency-Key created; nothing is submitted. */
+async function answerReplay(c: Context<AppEnv>, applicationId: string): Promise<Response> {
+  const app = await getApplication(c.env.DB, applicationId)
+  if (!app) throw new Error(`idempotency record names a missing application ${applicationId}`)
+  c.var.log.info('idempotent retry answered', { applicationId, status: app.status })
+  const statusUrl = await statusUrlOf(c.var.config.publicOrigin, c.var.config.statusTokenKey, app.id)
+  return c.json({ id: app.id, status: app.status, statusUrl }, 200)
+}
 
 export const applications = new Hono<AppEnv>()
   .post('/', limitBody(), async (c) => {
@@ -29,6 +40,7 @@ export const applications = new Hono<AppEnv>()
       if (!success) throw new RateLimitedError()
     }
     requireJson(c)
+    const key = parseIdempotencyKey(c.req.header(IDEMPOTENCY_KEY_HEADER))
     const body = parseJsonObject(await c.req.text())
     const checked = validateApplication(body, {
       products: config.products,
@@ -41,11 +53,18 @@ export const applications = new Hono<AppEnv>()
     if (!checked.ok) throw new ValidationError(checked.fields)
 
     const now = Date.now()
-    const token = newAccessToken()
+    // The key is bound to the validated request: the same key with another body is refused.
+    const idempotency = key === null ? null : { key, requestHash: await hashApplicationInput(checked.value) }
+    if (idempotency) {
+      const record = await getLiveIdempotencyKey(c.env.DB, idempotency.key, now)
+      if (record) return answerReplay(c, replayedApplicationId(record, idempotency.requestHash))
+    }
+
     const app: Application = {
       ...checked.value,
       id: newApplicationId(),
-      accessTokenHash: await sha256Hex(token),
+      // The token is derived from STATUS_TOKEN_SECRET and never stored (status-token.ts).
+      accessTokenHash: DERIVED_TOKEN_MARKER,
       status: 'submitted',
       dingtalkInstanceId: null,
       submitAttempts: 0,
@@ -57,24 +76,33 @@ export const applications = new Hono<AppEnv>()
       createdAt: now,
       updatedAt: now,
     }
-    await c.env.DB.batch([
-      insertApplicationStatement(c.env.DB, app),
-      insertEventStatement(c.env.DB, {
-        id: newEventId(),
-        applicationId: app.id,
-        type: 'application.submitted',
-        fromStatus: null,
-        toStatus: 'submitted',
-        source: 'api',
-        dedupeKey: null,
-        dingtalkEventId: null,
-        data: { product: app.product },
-        createdAt: now,
-      }),
-    ])
-    log.info('application stored', { applicationId: app.id, product: app.product })
+    const claim = idempotency ? claimIdempotencyKeyStatements(c.env.DB, { ...idempotency, applicationId: app.id, createdAt: now }) : []
+    try {
+      await c.env.DB.batch([
+        insertApplicationStatement(c.env.DB, app),
+        insertEventStatement(c.env.DB, {
+          id: newEventId(),
+          applicationId: app.id,
+          type: 'application.submitted',
+          fromStatus: null,
+          toStatus: 'submitted',
+          source: 'api',
+          dedupeKey: null,
+          dingtalkEventId: null,
+          data: { product: app.product },
+          createdAt: now,
+        }),
+        ...claim,
+      ])
+    } catch (err) {
+      // A concurrent twin with the same key won the PRIMARY KEY; this batch wrote nothing.
+      const winner = idempotency ? await getLiveIdempotencyKey(c.env.DB, idempotency.key, now) : null
+      if (!idempotency || !winner) throw err
+      return answerReplay(c, replayedApplicationId(winner, idempotency.requestHash))
+    }
+    log.info('application stored', { applicationId: app.id, product: app.product, idempotent: idempotency !== null })
 
-    const statusUrl = `${config.publicOrigin}/status/${app.id}?t=${token}`
+    const statusUrl = await statusUrlOf(config.publicOrigin, config.statusTokenKey, app.id)
     const dingtalk = createDingTalkClient({ egressUrl: config.egressUrl, signingKey: config.workerSigningKey, requestId: c.var.requestId })
     const outcome = await submitToDingTalk({ db: c.env.DB, config, dingtalk, log, now, source: 'api' }, app)
     if (outcome.status !== 'pending_approval') {
@@ -90,12 +118,11 @@ export const applications = new Hono<AppEnv>()
     return c.json({ id: app.id, status: outcome.status, statusUrl }, 201)
   })
   .get('/:id', async (c) => {
+    const id = c.req.param('id')
     const token = c.req.query('t') ?? ''
-    const app = await getApplication(c.env.DB, c.req.param('id'))
-    const hash = await sha256Hex(token)
-    if (!timingSafeEqual(hash, app?.accessTokenHash ?? NO_HASH) || !app || token === '') {
-      throw new NotFoundError('no such application, or the link is incomplete')
-    }
+    const app = await getApplication(c.env.DB, id)
+    const valid = await verifyStatusToken(c.var.config.statusTokenKey, id, token, app?.accessTokenHash ?? null)
+    if (!valid || !app) throw new NotFoundError('no such application, or the link is incomplete')
     const [events, license] = await Promise.all([listEvents(c.env.DB, app.id), getLicenseByApplication(c.env.DB, app.id)])
     c.header('Cache-Control', 'no-store')
     return c.json({

@@ -43,6 +43,21 @@ describe('submitApplication', () => {
     expect(await seen[0].json()).toEqual(input)
   })
 
+  it('sends the Idempotency-Key it is given, and none when it has none', async () => {
+    const seen: Request[] = []
+    const created = { id: 'app_1', status: 'pending_approval', statusUrl: STATUS_URL }
+    await submitApplication(input, { fetch: fakeFetch(201, created, seen), idempotencyKey: 'k-1' })
+    await submitApplication(input, { fetch: fakeFetch(201, created, seen) })
+    expect(seen[0].headers.get('idempotency-key')).toBe('k-1')
+    expect(seen[1].headers.has('idempotency-key')).toBe(false)
+  })
+
+  it('returns the first application when a retry under the same key is answered 200', async () => {
+    const replayed = { id: 'app_1', status: 'submitted', statusUrl: STATUS_URL }
+    const result = await submitApplication(input, { fetch: fakeFetch(200, replayed), idempotencyKey: 'k-1' })
+    expect(result).toEqual({ ...replayed, deferred: null })
+  })
+
   it('turns 400 VALIDATION_FAILED into an ApiError with the field codes', async () => {
     const body = {
       error: { code: 'VALIDATION_FAILED', message: 'bad', fields: { email: 'INVALID_EMAIL' } },

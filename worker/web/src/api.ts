@@ -93,6 +93,11 @@ export interface RequestOptions {
   signal?: AbortSignal
 }
 
+export interface SubmitOptions extends RequestOptions {
+  /** Sent as `Idempotency-Key`: the same key and content again answer the first application. */
+  idempotencyKey?: string
+}
+
 const DEFERRED_CODES: readonly string[] = ['DINGTALK_UNAVAILABLE', 'DINGTALK_REJECTED']
 
 export function getConfig(product: string | null, options?: RequestOptions) {
@@ -102,14 +107,19 @@ export function getConfig(product: string | null, options?: RequestOptions) {
 
 export async function submitApplication(
   input: ApplicationInput,
-  options?: RequestOptions,
+  options?: SubmitOptions,
 ): Promise<SubmitResult> {
+  const key = options?.idempotencyKey
   const init = {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
+    headers: {
+      'Content-Type': 'application/json',
+      ...(key === undefined ? {} : { 'Idempotency-Key': key }),
+    },
     body: JSON.stringify(input),
   }
   try {
+    // 201 when created, 200 when a retry under the same key found the first application.
     const created = await request<{ id: string; status: string; statusUrl: string }>(
       '/api/applications',
       init,
