@@ -108,6 +108,8 @@ describe('the local stack, end to end', () => {
     expect(terms).toMatchObject({ fc: input.featureCode, qty: 25, aud: 'hypermotion', app: created.body.id })
     expect((terms as { exp: number; nbf: number }).exp - (terms as { nbf: number }).nbf).toBe(90 * 86400)
     expect(email.html).not.toContain('<Test & Co>')
+    // The email carries the applicant's private status link.
+    expect(email.text).toContain(created.body.statusUrl)
 
     // Nothing else arrives for this applicant.
     await new Promise((done) => setTimeout(done, 1500))
@@ -218,6 +220,7 @@ describe('the local stack, end to end', () => {
       'DingTalk AES key': secrets.dingtalk.aesKey,
       'DingTalk callback token': secrets.dingtalk.callbackToken,
       'Resend API key': secrets.resendApiKey,
+      'status token secret': secrets.statusTokenSecret,
     }
     for (const [name, value] of Object.entries(values)) {
       expect(value, name).toBeTruthy()
