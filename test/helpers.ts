@@ -4,7 +4,7 @@ import { mkdir, mkdtemp } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { startStack, type Stack } from '../sandbox/src/stack.ts'
+import { startStack, type Stack, type StackOptions } from '../sandbox/src/stack.ts'
 
 export const ROOT = resolve(import.meta.dirname, '..')
 export const ARTIFACTS = join(ROOT, 'test', 'artifacts')
@@ -20,7 +20,9 @@ function freePort(): Promise<number> {
   })
 }
 
-export async function startTestStack(name: string): Promise<Stack> {
+export type TestStackOptions = Pick<StackOptions, 'pushRetryDelays' | 'env'>
+
+export async function startTestStack(name: string, options: TestStackOptions = {}): Promise<Stack> {
   await mkdir(ARTIFACTS, { recursive: true })
   const stateDir = await mkdtemp(join(tmpdir(), `licensedesk-${name}-`))
   return startStack({
@@ -30,6 +32,7 @@ export async function startTestStack(name: string): Promise<Stack> {
     pushRetryDelays: [1000, 2000],
     cronIntervalMs: 0,
     output: { file: join(ARTIFACTS, `${name}-stack.log`) },
+    ...options,
   })
 }
 

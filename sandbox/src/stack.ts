@@ -4,6 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createWriteStream, type WriteStream } from 'node:fs'
 import { mkdir, writeFile } from 'node:fs/promises'
+import { connect } from 'node:net'
 import { join, resolve } from 'node:path'
 import { loadDevSecrets, toEnvFile } from './dev-keys.ts'
 
@@ -25,11 +26,24 @@ export type StackOptions = {
   env?: { worker?: Record<string, string>; proxy?: Record<string, string>; sandbox?: Record<string, string> }
 }
 
+export type StackPart = 'worker' | 'proxy' | 'sandbox'
+
 export type Stack = {
   urls: { worker: string; proxy: string; sandbox: string; apply: string; console: string; inbox: string }
   secretsFile: string
   createdSecrets: boolean
   triggerCron(): Promise<void>
+  /**
+   * Stops one part (its whole process group) and resolves once its port is free; a no-op when it
+   * is not running. For fault-injection tests.
+   */
+  stopPart(name: StackPart): Promise<void>
+  /**
+   * Starts a stopped part again with the same port, environment and state directory (the worker
+   * keeps its local D1; the sandbox keeps its state only with SANDBOX_STATE_FILE), and resolves
+   * once it answers as at start. A no-op when it is running.
+   */
+  startPart(name: StackPart): Promise<void>
   stop(): Promise<void>
 }
 
@@ -80,6 +94,24 @@ async function stopGroup(child: ChildProcess): Promise<void> {
   await exited(child)
   clearTimeout(timer)
   signal('SIGKILL') // leftovers of the group (workerd)
+}
+
+/** Resolves once nothing accepts connections on the port (a stopped part's sockets are gone). */
+async function portClosed(port: number, label: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    const open = await new Promise<boolean>((done) => {
+      const socket = connect({ host: '127.0.0.1', port })
+      socket.once('connect', () => {
+        socket.destroy()
+        done(true)
+      })
+      socket.once('error', () => done(false))
+    })
+    if (!open) return
+    await new Promise((done) => setTimeout(done, 100))
+  }
+  throw new Error(`${label} still accepts connections on port ${port} ${timeoutMs / 1000} s after it was stopped`)
 }
 
 async function runToEnd(command: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; label: string }): Promise<void> {
@@ -156,94 +188,142 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     label: 'applying D1 migrations',
   })
 
-  const children: ChildProcess[] = []
+  // Each part: how to spawn it, and the URL that answers once it is ready (waited for at start
+  // and at every restart).
+  type PartSpec = { spawn: () => ChildProcess; ready: string; readyTimeoutMs: number; port: number }
+  const parts: Record<StackPart, PartSpec> = {
+    sandbox: {
+      spawn: () =>
+        run(node, [...nodeFlags, 'sandbox/src/main.ts'], {
+          cwd: root,
+          label: 'sandbox',
+          sink,
+          env: {
+            SANDBOX_PORT: String(ports.sandbox),
+            SANDBOX_HOST: '127.0.0.1',
+            SANDBOX_PUBLIC_URL: `http://localhost:${ports.sandbox}`,
+            DINGTALK_APP_KEY: dingtalk.appKey,
+            DINGTALK_APP_SECRET: dingtalk.appSecret,
+            DINGTALK_CALLBACK_TOKEN: dingtalk.callbackToken,
+            DINGTALK_CALLBACK_AES_KEY: dingtalk.aesKey,
+            DINGTALK_CORP_ID: dingtalk.corpId,
+            DINGTALK_PROCESS_CODE: PROCESS_CODE,
+            DINGTALK_ALLOWED_IPS: egressAddress,
+            SANDBOX_PUSH_URL: `${proxyUrl}/dingtalk/events`,
+            SANDBOX_RETRY_DELAYS: (options.pushRetryDelays ?? [10_000, 30_000]).join(','),
+            RESEND_API_KEYS: secrets.resendApiKey,
+            ...options.env?.sandbox,
+          },
+        }),
+      ready: `${sandboxUrl}/_sandbox/instances`,
+      readyTimeoutMs: 20_000,
+      port: ports.sandbox,
+    },
+    proxy: {
+      spawn: () =>
+        run(node, [...nodeFlags, 'egress-proxy/src/main.ts'], {
+          cwd: root,
+          label: 'proxy',
+          sink,
+          env: {
+            PORT: String(ports.proxy),
+            HOST: '127.0.0.1',
+            WORKER_URL: workerUrl,
+            WORKER_PUBLIC_JWK: JSON.stringify(secrets.workerPublicJwk),
+            PROXY_PRIVATE_JWK: JSON.stringify(secrets.proxyPrivateJwk),
+            DINGTALK_APP_KEY: dingtalk.appKey,
+            DINGTALK_APP_SECRET: dingtalk.appSecret,
+            DINGTALK_CALLBACK_TOKEN: dingtalk.callbackToken,
+            DINGTALK_CALLBACK_AES_KEY: dingtalk.aesKey,
+            DINGTALK_API_BASE: sandboxUrl,
+            DINGTALK_OAPI_BASE: sandboxUrl,
+            EGRESS_LOCAL_ADDRESS: egressAddress,
+            LOG_LEVEL: 'info',
+            LOG_PRETTY: output === 'inherit' ? '1' : '',
+            ...options.env?.proxy,
+          },
+        }),
+      ready: `${proxyUrl}/healthz`,
+      readyTimeoutMs: 20_000,
+      port: ports.proxy,
+    },
+    worker: {
+      spawn: () =>
+        run(
+          node,
+          [
+            wrangler,
+            'dev',
+            '--port',
+            String(ports.worker),
+            '--ip',
+            '127.0.0.1',
+            '--inspector-port',
+            '0',
+            '--persist-to',
+            persistTo,
+            '--env-file',
+            workerEnvFile,
+            '--test-scheduled',
+            '--show-interactive-dev-session=false',
+            '--log-level',
+            'warn',
+          ],
+          { cwd: root, label: 'worker', sink, env: { ...wranglerEnv, CI: 'true' } },
+        ),
+      ready: `${workerUrl}/api/config`,
+      readyTimeoutMs: 90_000,
+      port: ports.worker,
+    },
+  }
+
+  const children = new Map<StackPart, ChildProcess>()
+  let stopped = false
   const stop = async () => {
+    stopped = true
     clearInterval(cronTimer)
-    await Promise.all(children.map(stopGroup))
+    await Promise.all([...children.values()].map(stopGroup))
+    children.clear()
     if (sink && sink !== process.stdout) (sink as WriteStream).end()
   }
   let cronTimer: NodeJS.Timeout | undefined
 
+  const launch = (name: StackPart): ChildProcess => {
+    const child = parts[name].spawn()
+    children.set(name, child)
+    return child
+  }
+
   try {
-    const sandbox = run(node, [...nodeFlags, 'sandbox/src/main.ts'], {
-      cwd: root,
-      label: 'sandbox',
-      sink,
-      env: {
-        SANDBOX_PORT: String(ports.sandbox),
-        SANDBOX_HOST: '127.0.0.1',
-        SANDBOX_PUBLIC_URL: `http://localhost:${ports.sandbox}`,
-        DINGTALK_APP_KEY: dingtalk.appKey,
-        DINGTALK_APP_SECRET: dingtalk.appSecret,
-        DINGTALK_CALLBACK_TOKEN: dingtalk.callbackToken,
-        DINGTALK_CALLBACK_AES_KEY: dingtalk.aesKey,
-        DINGTALK_CORP_ID: dingtalk.corpId,
-        DINGTALK_PROCESS_CODE: PROCESS_CODE,
-        DINGTALK_ALLOWED_IPS: egressAddress,
-        SANDBOX_PUSH_URL: `${proxyUrl}/dingtalk/events`,
-        SANDBOX_RETRY_DELAYS: (options.pushRetryDelays ?? [10_000, 30_000]).join(','),
-        RESEND_API_KEYS: secrets.resendApiKey,
-        ...options.env?.sandbox,
-      },
-    })
-    children.push(sandbox)
-
-    const proxy = run(node, [...nodeFlags, 'egress-proxy/src/main.ts'], {
-      cwd: root,
-      label: 'proxy',
-      sink,
-      env: {
-        PORT: String(ports.proxy),
-        HOST: '127.0.0.1',
-        WORKER_URL: workerUrl,
-        WORKER_PUBLIC_JWK: JSON.stringify(secrets.workerPublicJwk),
-        PROXY_PRIVATE_JWK: JSON.stringify(secrets.proxyPrivateJwk),
-        DINGTALK_APP_KEY: dingtalk.appKey,
-        DINGTALK_APP_SECRET: dingtalk.appSecret,
-        DINGTALK_CALLBACK_TOKEN: dingtalk.callbackToken,
-        DINGTALK_CALLBACK_AES_KEY: dingtalk.aesKey,
-        DINGTALK_API_BASE: sandboxUrl,
-        DINGTALK_OAPI_BASE: sandboxUrl,
-        EGRESS_LOCAL_ADDRESS: egressAddress,
-        LOG_LEVEL: 'info',
-        LOG_PRETTY: output === 'inherit' ? '1' : '',
-        ...options.env?.proxy,
-      },
-    })
-    children.push(proxy)
-
-    const worker = run(
-      node,
-      [
-        wrangler,
-        'dev',
-        '--port',
-        String(ports.worker),
-        '--ip',
-        '127.0.0.1',
-        '--inspector-port',
-        '0',
-        '--persist-to',
-        persistTo,
-        '--env-file',
-        workerEnvFile,
-        '--test-scheduled',
-        '--show-interactive-dev-session=false',
-        '--log-level',
-        'warn',
-      ],
-      { cwd: root, label: 'worker', sink, env: { ...wranglerEnv, CI: 'true' } },
-    )
-    children.push(worker)
-
-    await Promise.all([
-      waitFor(`${sandboxUrl}/_sandbox/instances`, sandbox, 'sandbox', 20_000),
-      waitFor(`${proxyUrl}/healthz`, proxy, 'proxy', 20_000),
-      waitFor(`${workerUrl}/api/config`, worker, 'worker', 90_000),
-    ])
+    const launched = (['sandbox', 'proxy', 'worker'] as const).map((name) => [name, launch(name)] as const)
+    await Promise.all(launched.map(([name, child]) => waitFor(parts[name].ready, child, name, parts[name].readyTimeoutMs)))
   } catch (error) {
     await stop()
     throw error
+  }
+
+  const stopPart = async (name: StackPart) => {
+    const child = children.get(name)
+    if (!child) return
+    children.delete(name)
+    sink?.write(`[stack] stopping ${name}\n`)
+    await stopGroup(child)
+    await portClosed(parts[name].port, name, 10_000)
+  }
+
+  const startPart = async (name: StackPart) => {
+    if (stopped) throw new Error(`the stack is stopped; cannot start ${name}`)
+    const running = children.get(name)
+    if (running && running.exitCode === null && running.signalCode === null) return
+    sink?.write(`[stack] starting ${name}\n`)
+    const child = launch(name)
+    try {
+      await waitFor(parts[name].ready, child, name, parts[name].readyTimeoutMs)
+    } catch (error) {
+      children.delete(name)
+      await stopGroup(child)
+      throw error
+    }
   }
 
   const triggerCron = async () => {
@@ -269,6 +349,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     secretsFile,
     createdSecrets: created,
     triggerCron,
+    stopPart,
+    startPart,
     stop,
   }
 }
