@@ -1,6 +1,6 @@
 // Shared by the full-stack and browser tests: a stack on free ports with its own state, and
 // polling helpers for the asynchronous steps (push, outbox).
-import { mkdir, mkdtemp } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -25,15 +25,29 @@ export type TestStackOptions = Pick<StackOptions, 'pushRetryDelays' | 'env'>
 export async function startTestStack(name: string, options: TestStackOptions = {}): Promise<Stack> {
   await mkdir(ARTIFACTS, { recursive: true })
   const stateDir = await mkdtemp(join(tmpdir(), `licensedesk-${name}-`))
-  return startStack({
-    root: ROOT,
-    stateDir,
-    ports: { worker: await freePort(), proxy: await freePort(), sandbox: await freePort() },
-    pushRetryDelays: [1000, 2000],
-    cronIntervalMs: 0,
-    output: { file: join(ARTIFACTS, `${name}-stack.log`) },
-    ...options,
-  })
+  const removeState = () => rm(stateDir, { recursive: true, force: true })
+  let stack: Stack
+  try {
+    stack = await startStack({
+      root: ROOT,
+      stateDir,
+      ports: { worker: await freePort(), proxy: await freePort(), sandbox: await freePort() },
+      pushRetryDelays: [1000, 2000],
+      cronIntervalMs: 0,
+      output: { file: join(ARTIFACTS, `${name}-stack.log`) },
+      ...options,
+    })
+  } catch (error) {
+    await removeState()
+    throw error
+  }
+  // The state (keys, local D1) is this run's alone: gone with the stack.
+  const stop = stack.stop
+  stack.stop = async () => {
+    await stop()
+    await removeState()
+  }
+  return stack
 }
 
 export async function eventually<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> {
