@@ -14,6 +14,13 @@ const BENCHES: Bench[] = [
       return licenseTable(await benchLicense())
     },
   },
+  {
+    name: 'relay (egress-proxy: direct vs through the proxy, proof cost, memory, soak)',
+    run: async () => {
+      const { benchRelay, relayTable } = await import('./relay.ts')
+      return relayTable(await benchRelay())
+    },
+  },
 ]
 
 const PINNED = 'LICENSEDESK_BENCH_PINNED'
