@@ -6,14 +6,25 @@ import { createServer, type Server } from 'node:http'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Stack } from '../sandbox/src/stack.ts'
-import { ARTIFACTS, emailsTo, eventually, instanceFor, instanceIdOf, json, startTestStack, type SandboxInstance } from './helpers.ts'
+import {
+  applicationInput,
+  ARTIFACTS,
+  emailsTo,
+  eventually,
+  instanceFor,
+  instanceIdOf,
+  json,
+  startTestStack,
+  statusOfApplication,
+  submitApplication,
+  type SandboxInstance,
+  type Submitted,
+} from './helpers.ts'
 
 const LOG = join(ARTIFACTS, 'faults-stack.log')
 
 let stack: Stack
 let recorder: MailRecorder
-let counter = 0
-let clients = 0
 
 /** One `POST /emails` as the worker sent it, with the mailbox's answer. */
 type MailAttempt = { idempotencyKey: string | null; to: string[]; status: number }
@@ -73,38 +84,9 @@ afterAll(async () => {
   await new Promise((done) => recorder?.server.close(done))
 })
 
-function application() {
-  counter += 1
-  return {
-    name: '李四',
-    company: '故障注入测试有限公司',
-    email: `faults${counter}-${Date.now()}@example.com`,
-    phone: '+86 139 0000 0000',
-    featureCode: `HM-${'F00DCAFE'.repeat(7)}-${counter}`,
-    quantity: 3,
-    validityDays: 30,
-    locale: 'en',
-    product: 'hypermotion',
-  }
-}
-
-/** Each submit from its own client address, so the per-IP rate limit (10 per minute) never bites. */
-type Submitted = { status: number; body: { id: string; status: string; statusUrl: string; error?: { code: string } } }
-
-async function submit(body: Record<string, unknown>): Promise<Submitted> {
-  clients += 1
-  return json(`${stack.urls.worker}/api/applications`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'cf-connecting-ip': `198.51.100.${clients}` },
-    body: JSON.stringify(body),
-  })
-}
-
-async function statusOf(statusUrl: string) {
-  const url = new URL(statusUrl)
-  const id = url.pathname.split('/').pop()
-  return json<any>(`${stack.urls.worker}/api/applications/${id}?t=${url.searchParams.get('t')}`)
-}
+const application = () => applicationInput({ quantity: 3, validityDays: 30, locale: 'en', note: undefined })
+const submit = (body: Record<string, unknown>) => submitApplication(stack, body)
+const statusOf = (statusUrl: string) => statusOfApplication(stack, statusUrl)
 
 async function sandbox<T = any>(path: string, body?: unknown) {
   return json<T>(`${stack.urls.sandbox}/_sandbox${path}`, {

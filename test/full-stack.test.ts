@@ -6,10 +6,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { verifyLicense } from '../license/src/index.ts'
 import type { Stack } from '../sandbox/src/stack.ts'
 import type { DevSecrets } from '../sandbox/src/dev-keys.ts'
-import { ARTIFACTS, emailsTo, eventually, instanceFor, instanceIdOf, json, startTestStack } from './helpers.ts'
+import {
+  applicationInput,
+  ARTIFACTS,
+  emailsTo,
+  eventually,
+  instanceFor,
+  instanceIdOf,
+  json,
+  startTestStack,
+  statusOfApplication,
+  submitApplication,
+} from './helpers.ts'
 
 let stack: Stack
-let counter = 0
 
 beforeAll(async () => {
   stack = await startTestStack('full-stack')
@@ -19,36 +29,9 @@ afterAll(async () => {
   await stack?.stop()
 })
 
-function application(overrides: Record<string, unknown> = {}) {
-  counter += 1
-  return {
-    name: '张三',
-    company: '杭州示例科技有限公司 <Test & Co>',
-    email: `buyer${counter}-${Date.now()}@example.com`,
-    phone: '+86 138 0000 0000',
-    featureCode: `HM-${'A1B2C3D4'.repeat(7)}-${counter}`,
-    quantity: 25,
-    validityDays: 90,
-    note: 'for the migration project',
-    locale: 'zh-CN',
-    product: 'hypermotion',
-    ...overrides,
-  }
-}
-
-async function submit(body: Record<string, unknown>) {
-  return json<{ id: string; status: string; statusUrl: string; error?: { code: string } }>(`${stack.urls.worker}/api/applications`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  })
-}
-
-async function statusOf(statusUrl: string) {
-  const url = new URL(statusUrl)
-  const id = url.pathname.split('/').pop()
-  return json<any>(`${stack.urls.worker}/api/applications/${id}?t=${url.searchParams.get('t')}`)
-}
+const application = (overrides: Record<string, unknown> = {}) => applicationInput(overrides)
+const submit = (body: Record<string, unknown>) => submitApplication(stack, body)
+const statusOf = (statusUrl: string) => statusOfApplication(stack, statusUrl)
 
 async function decide(applicationId: string, decision: 'approve' | 'reject') {
   const instance = await instanceFor(stack, applicationId)

@@ -99,3 +99,43 @@ export async function instanceFor(stack: Stack, applicationId: string): Promise<
     return body.data.find((instance) => instance.formComponentValues.some((field) => field.value === applicationId))
   }, `the DingTalk instance of ${applicationId}`)
 }
+
+let applicants = 0
+
+/** A valid application with a unique email and feature code; fields can be overridden. */
+export function applicationInput(overrides: Record<string, unknown> = {}): Record<string, unknown> & { email: string; featureCode: string } {
+  applicants += 1
+  const unique = `${applicants}-${Date.now()}`
+  return {
+    name: '张三',
+    company: '杭州示例科技有限公司 <Test & Co>',
+    email: `buyer${unique}@example.com`,
+    phone: '+86 138 0000 0000',
+    featureCode: `HM-${'A1B2C3D4'.repeat(7)}-${applicants}`,
+    quantity: 25,
+    validityDays: 90,
+    note: 'for the migration project',
+    locale: 'zh-CN',
+    product: 'hypermotion',
+    ...overrides,
+  } as Record<string, unknown> & { email: string; featureCode: string }
+}
+
+export type Submitted = { status: number; body: { id: string; status: string; statusUrl: string; error?: { code: string } } }
+
+/** POST /api/applications, each from its own client address so the per-IP rate limit never bites. */
+export async function submitApplication(stack: Stack, body: Record<string, unknown>): Promise<Submitted> {
+  return json(`${stack.urls.worker}/api/applications`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'cf-connecting-ip': `198.51.100.${(applicants % 250) + 1}` },
+    body: JSON.stringify(body),
+  })
+}
+
+/** The applicant's view behind a statusUrl. */
+export async function statusOfApplication(stack: Stack, statusUrl: string): Promise<{ status: number; body: any }> {
+  const url = new URL(statusUrl)
+  const id = url.pathname.split('/').pop()
+  return json(`${stack.urls.worker}/api/applications/${id}?t=${url.searchParams.get('t')}`)
+}
+
