@@ -14,6 +14,7 @@ import { quotaMonth } from './times.ts'
 export const MONTHLY_QUOTA = 5_000
 const BODY_LIMIT = 64 * 1024
 const MAX_MAIL_DELAY_MS = 60_000
+const MAX_CREATE_DELAY_MS = 120_000
 
 export type ControlOptions = { state: SandboxState; now: () => number; approvals: Approvals; pusher: Pusher; onChange?: () => void }
 
@@ -53,8 +54,8 @@ function faultsPatch(input: Input): Partial<Faults> {
       else if (value === false || value === null) patch.dingtalkDown = false
       else if (value === '503' || value === 'reset' || value === 'hang') patch.dingtalkDown = value
       else throw bad('dingtalkDown must be true, false, "503", "reset" or "hang"')
-    } else if (key === 'mailFailures' || key === 'mailDelayMs') {
-      const max = key === 'mailDelayMs' ? MAX_MAIL_DELAY_MS : Number.MAX_SAFE_INTEGER
+    } else if (key === 'mailFailures' || key === 'mailDelayMs' || key === 'createDelayMs') {
+      const max = key === 'mailFailures' ? Number.MAX_SAFE_INTEGER : key === 'mailDelayMs' ? MAX_MAIL_DELAY_MS : MAX_CREATE_DELAY_MS
       if (!Number.isInteger(value) || (value as number) < 0 || (value as number) > max) throw bad(`${key} must be a whole number 0..${max}`)
       patch[key] = value as number
     } else if (key === 'pushBlocked') {

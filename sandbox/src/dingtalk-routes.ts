@@ -10,6 +10,7 @@ import { isRecord, parseJson } from './http.ts'
 import { apiView, legacyView } from './instance-views.ts'
 import type { SandboxState } from './state.ts'
 import { checkCreateBody } from './workflow-validation.ts'
+import { checkIdsQuery, listInstanceIds } from './instance-ids.ts'
 
 export type RoutesOptions = { config: SandboxConfig; state: SandboxState; now: () => number; approvals: Approvals }
 
@@ -56,10 +57,24 @@ export function dingtalkRoutes({ config, state, now, approvals }: RoutesOptions)
       method: 'POST',
       path: '/v1.0/workflow/processInstances',
       generation: 'api',
-      handle: ({ body }) => {
+      handle: async ({ body }) => {
         const checked = checkCreateBody(jsonBody(body), processCode)
         if (!checked.ok) return checked.reply
-        return ok({ instanceId: approvals.start(checked.value).id })
+        const instance = approvals.start(checked.value)
+        // The createDelayMs fault: the instance exists at once, its answer comes late (a slow DingTalk).
+        const delay = state.faults.createDelayMs
+        if (delay > 0) await new Promise((done) => setTimeout(done, delay))
+        return ok({ instanceId: instance.id })
+      },
+    },
+    {
+      method: 'POST',
+      path: '/v1.0/workflow/processes/instanceIds/query',
+      generation: 'api',
+      handle: ({ body }) => {
+        const checked = checkIdsQuery(jsonBody(body), processCode, now())
+        if (!checked.ok) return checked.reply
+        return ok({ result: listInstanceIds(state.instances.values(), checked.value), success: true })
       },
     },
     {

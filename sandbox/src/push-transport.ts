@@ -3,13 +3,13 @@
 // verifies and whose encrypt decrypts to "success".
 import { randomBytes } from 'node:crypto'
 import { errors, request, type Dispatcher } from 'undici'
-import type { DingTalkCrypto } from '../../egress-proxy/src/dingtalk-crypto.ts'
+import type { PushCrypto } from './push-crypto.ts'
 import { isRecord, parseJson } from './http.ts'
 import type { PushAttempt, PushSpelling } from './state.ts'
 
 export type PushRequest = {
   url: string
-  crypto: DingTalkCrypto
+  crypto: PushCrypto
   plaintext: string
   spelling: PushSpelling
   timeoutMs: number
@@ -42,17 +42,17 @@ export function pushUrl(base: string, spelling: PushSpelling, signature: string,
 }
 
 /** Why a reply is not DingTalk's accepted answer, or undefined when it is. */
-export function replyProblem(text: string, crypto: DingTalkCrypto): string | undefined {
+export function replyProblem(text: string, crypto: PushCrypto): string | undefined {
   const parsed = parseJson(text)
   if (!parsed.ok || !isRecord(parsed.value)) return 'the reply is not a JSON object'
   const { msg_signature: signature, timeStamp, nonce, encrypt } = parsed.value
   if (typeof signature !== 'string' || typeof timeStamp !== 'string' || typeof nonce !== 'string' || typeof encrypt !== 'string') {
     return 'the reply lacks string msg_signature, timeStamp, nonce and encrypt'
   }
-  if (!crypto.verifySignature(signature, timeStamp, nonce, encrypt)) return 'msg_signature does not verify'
+  if (crypto.sign(timeStamp, nonce, encrypt) !== signature.toLowerCase()) return 'msg_signature does not verify'
   let plain: string
   try {
-    plain = crypto.decrypt(encrypt)
+    plain = crypto.open(encrypt)
   } catch (error) {
     return `encrypt cannot be decrypted: ${(error as Error).message}`
   }
@@ -67,10 +67,10 @@ function isTimeout(error: unknown): boolean {
 export async function sendPush(push: PushRequest): Promise<PushAttempt> {
   const at = push.now()
   const started = performance.now()
-  const encrypt = push.crypto.encrypt(push.plaintext)
+  const encrypt = push.crypto.seal(push.plaintext)
   const timestamp = String(at)
   const nonce = nonce8()
-  const url = pushUrl(push.url, push.spelling, push.crypto.signature(timestamp, nonce, encrypt), timestamp, nonce)
+  const url = pushUrl(push.url, push.spelling, push.crypto.sign(timestamp, nonce, encrypt), timestamp, nonce)
   const done = (fields: Omit<PushAttempt, 'at' | 'durationMs'>): PushAttempt => ({ at, durationMs: Math.round(performance.now() - started), ...fields })
   try {
     const response = await request(url, {

@@ -3,9 +3,9 @@
 import { randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
 import { Agent } from 'undici'
-import { DingTalkCrypto } from '../../egress-proxy/src/dingtalk-crypto.ts'
 import type { SandboxConfig } from './config.ts'
 import type { InstanceEvent } from './instance.ts'
+import { createPushCrypto } from './push-crypto.ts'
 import { sendPush } from './push-transport.ts'
 import type { Delivery, PushAttempt, PushSpelling, SandboxState } from './state.ts'
 
@@ -26,7 +26,7 @@ export type PusherOptions = { config: SandboxConfig; state: SandboxState; now: (
 export function createPusher({ config, state, now, logger }: PusherOptions): Pusher {
   const { dingtalk, push } = config
   // owner key = the app key for a developer-console event subscription (dingtalk.md §4.3)
-  const crypto = new DingTalkCrypto({ token: dingtalk.callbackToken, aesKey: dingtalk.callbackAesKey, ownerKey: dingtalk.appKey })
+  const crypto = createPushCrypto({ token: dingtalk.callbackToken, aesKey: dingtalk.callbackAesKey, ownerKey: dingtalk.appKey })
   const dispatcher = new Agent({ keepAliveTimeout: 4_000, connections: 16 })
   const timers = new Set<NodeJS.Timeout>()
   let closed = false

@@ -62,6 +62,8 @@ export type Faults = {
   mailDelayMs: number
   /** Pushes never reach the receiver (counted as network failures, so they retry and fail). */
   pushBlocked: boolean
+  /** A create makes its instance at once but answers this many ms later (a slow DingTalk). */
+  createDelayMs: number
 }
 
 export type IdempotencyEntry = {
@@ -90,7 +92,7 @@ export type SandboxState = {
 }
 
 export function noFaults(): Faults {
-  return { dingtalkDown: false, mailFailures: 0, mailDelayMs: 0, pushBlocked: false }
+  return { dingtalkDown: false, mailFailures: 0, mailDelayMs: 0, pushBlocked: false, createDelayMs: 0 }
 }
 
 export function createState(): SandboxState {
