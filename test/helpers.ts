@@ -9,7 +9,7 @@ import { startStack, type Stack, type StackOptions } from '../sandbox/src/stack.
 export const ROOT = resolve(import.meta.dirname, '..')
 export const ARTIFACTS = join(ROOT, 'test', 'artifacts')
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((done, fail) => {
     const server = createServer()
     server.once('error', fail)
@@ -20,7 +20,7 @@ function freePort(): Promise<number> {
   })
 }
 
-export type TestStackOptions = Pick<StackOptions, 'pushRetryDelays' | 'env'>
+export type TestStackOptions = Pick<StackOptions, 'pushRetryDelays' | 'env' | 'events' | 'pushUrl' | 'proxies'>
 
 export async function startTestStack(name: string, options: TestStackOptions = {}): Promise<Stack> {
   await mkdir(ARTIFACTS, { recursive: true })

@@ -16,6 +16,15 @@ export type StackOptions = {
   stateDir?: string
   /** The proxy's outbound source address, the only one the sandbox DingTalk accepts. */
   egressAddress?: string
+  /**
+   * Several proxies side by side (rotation tests): each with its own port and egress address, all
+   * whitelisted by the sandbox and all known to the worker. Replaces `ports.proxy`/`egressAddress`.
+   */
+  proxies?: ProxySpec[]
+  /** How DingTalk delivers events: HTTP push to the first proxy (or `pushUrl`), or Stream mode. */
+  events?: 'http' | 'stream'
+  /** Where HTTP pushes go instead of the first proxy, e.g. a load balancer in front of all of them. */
+  pushUrl?: string
   /** DingTalk's push retry delays in ms (10 s, 30 s in real life). */
   pushRetryDelays?: number[]
   /** How often to fire the worker's cron locally (ms); 0 disables. */
@@ -26,10 +35,13 @@ export type StackOptions = {
   env?: { worker?: Record<string, string>; proxy?: Record<string, string>; sandbox?: Record<string, string> }
 }
 
-export type StackPart = 'worker' | 'proxy' | 'sandbox'
+export type ProxySpec = { port: number; egressAddress: string; env?: Record<string, string> }
+
+/** `proxy` is the first proxy; `proxy:1`, `proxy:2` … the others. */
+export type StackPart = 'worker' | 'sandbox' | 'proxy' | `proxy:${number}`
 
 export type Stack = {
-  urls: { worker: string; proxy: string; sandbox: string; apply: string; console: string; inbox: string }
+  urls: { worker: string; proxy: string; proxies: string[]; sandbox: string; apply: string; console: string; inbox: string }
   secretsFile: string
   createdSecrets: boolean
   triggerCron(): Promise<void>
@@ -38,6 +50,8 @@ export type Stack = {
    * is not running. For fault-injection tests.
    */
   stopPart(name: StackPart): Promise<void>
+  /** Sends SIGTERM to a part and resolves with its exit code, without waiting on its port. */
+  terminatePart(name: StackPart): Promise<number | null>
   /**
    * Starts a stopped part again with the same port, environment and state directory (the worker
    * keeps its local D1; the sandbox keeps its state only with SANDBOX_STATE_FILE), and resolves
@@ -48,6 +62,8 @@ export type Stack = {
 }
 
 const PROCESS_CODE = 'PROC-LICENSEDESK-DEV'
+/** The worker's DINGTALK_ORIGINATOR_USER_ID (wrangler.toml). */
+const ORIGINATOR = 'licensedesk-bot'
 
 type Sink = NodeJS.WritableStream | WriteStream | null
 
@@ -146,7 +162,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const sink: Sink =
     output === 'inherit' ? process.stdout : output === 'ignore' ? null : createWriteStream(output.file, { flags: 'a' })
   const ports = { worker: 8787, proxy: 8788, sandbox: 8789, ...options.ports }
-  const egressAddress = options.egressAddress ?? '127.0.0.2'
+  const proxies: ProxySpec[] = options.proxies ?? [{ port: ports.proxy, egressAddress: options.egressAddress ?? '127.0.0.2' }]
+  if (proxies.length === 0) throw new Error('the stack needs at least one proxy')
+  const events = options.events ?? 'http'
   const node = process.execPath
   const nodeFlags = ['--experimental-strip-types', '--no-warnings=ExperimentalWarning']
 
@@ -156,7 +174,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const { dingtalk } = secrets
 
   const workerUrl = `http://127.0.0.1:${ports.worker}`
-  const proxyUrl = `http://127.0.0.1:${ports.proxy}`
+  const proxyUrls = proxies.map((proxy) => `http://127.0.0.1:${proxy.port}`)
   const sandboxUrl = `http://127.0.0.1:${ports.sandbox}`
   const publicOrigin = `http://localhost:${ports.worker}`
 
@@ -171,7 +189,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       RESEND_API_KEY: secrets.resendApiKey,
       STATUS_TOKEN_SECRET: secrets.statusTokenSecret,
       PUBLIC_ORIGIN: publicOrigin,
-      EGRESS_URL: `http://localhost:${ports.proxy}`,
+      EGRESS_URL: proxies.map((proxy) => `http://localhost:${proxy.port}`).join(','),
       RESEND_BASE_URL: `http://localhost:${ports.sandbox}`,
       DINGTALK_PROCESS_CODE: PROCESS_CODE,
       ...options.env?.worker,
@@ -191,7 +209,41 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   // Each part: how to spawn it, and the URL that answers once it is ready (waited for at start
   // and at every restart).
   type PartSpec = { spawn: () => ChildProcess; ready: string; readyTimeoutMs: number; port: number }
-  const parts: Record<StackPart, PartSpec> = {
+  const proxyPart = (proxy: ProxySpec, index: number): PartSpec => ({
+    spawn: () =>
+      run(node, [...nodeFlags, 'egress-proxy/src/main.ts'], {
+        cwd: root,
+        label: index === 0 ? 'proxy' : `proxy:${index}`,
+        sink,
+        env: {
+          PORT: String(proxy.port),
+          PROXY_ID: `local-proxy-${index + 1}`,
+          DINGTALK_EVENTS: events,
+          HOST: '127.0.0.1',
+          WORKER_URL: workerUrl,
+          WORKER_PUBLIC_JWK: JSON.stringify(secrets.workerPublicJwk),
+          PROXY_PRIVATE_JWK: JSON.stringify(secrets.proxyPrivateJwk),
+          DINGTALK_APP_KEY: dingtalk.appKey,
+          DINGTALK_APP_SECRET: dingtalk.appSecret,
+          DINGTALK_CALLBACK_TOKEN: dingtalk.callbackToken,
+          DINGTALK_CALLBACK_AES_KEY: dingtalk.aesKey,
+          DINGTALK_PROCESS_CODE: PROCESS_CODE,
+          DINGTALK_ORIGINATOR_USER_ID: ORIGINATOR,
+          DINGTALK_API_BASE: sandboxUrl,
+          DINGTALK_OAPI_BASE: sandboxUrl,
+          EGRESS_LOCAL_ADDRESS: proxy.egressAddress,
+          LOG_LEVEL: 'info',
+          LOG_PRETTY: output === 'inherit' ? '1' : '',
+          ...options.env?.proxy,
+          ...proxy.env,
+        },
+      }),
+    ready: `${proxyUrls[index]}/healthz`,
+    readyTimeoutMs: 20_000,
+    port: proxy.port,
+  })
+
+  const parts: Record<string, PartSpec> = {
     sandbox: {
       spawn: () =>
         run(node, [...nodeFlags, 'sandbox/src/main.ts'], {
@@ -208,8 +260,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
             DINGTALK_CALLBACK_AES_KEY: dingtalk.aesKey,
             DINGTALK_CORP_ID: dingtalk.corpId,
             DINGTALK_PROCESS_CODE: PROCESS_CODE,
-            DINGTALK_ALLOWED_IPS: egressAddress,
-            SANDBOX_PUSH_URL: `${proxyUrl}/dingtalk/events`,
+            DINGTALK_ALLOWED_IPS: proxies.map((proxy) => proxy.egressAddress).join(','),
+            SANDBOX_EVENTS: events,
+            ...(events === 'http' ? { SANDBOX_PUSH_URL: options.pushUrl ?? `${proxyUrls[0]}/dingtalk/events` } : {}),
             SANDBOX_RETRY_DELAYS: (options.pushRetryDelays ?? [10_000, 30_000]).join(','),
             RESEND_API_KEYS: secrets.resendApiKey,
             ...options.env?.sandbox,
@@ -218,34 +271,6 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       ready: `${sandboxUrl}/_sandbox/instances`,
       readyTimeoutMs: 20_000,
       port: ports.sandbox,
-    },
-    proxy: {
-      spawn: () =>
-        run(node, [...nodeFlags, 'egress-proxy/src/main.ts'], {
-          cwd: root,
-          label: 'proxy',
-          sink,
-          env: {
-            PORT: String(ports.proxy),
-            HOST: '127.0.0.1',
-            WORKER_URL: workerUrl,
-            WORKER_PUBLIC_JWK: JSON.stringify(secrets.workerPublicJwk),
-            PROXY_PRIVATE_JWK: JSON.stringify(secrets.proxyPrivateJwk),
-            DINGTALK_APP_KEY: dingtalk.appKey,
-            DINGTALK_APP_SECRET: dingtalk.appSecret,
-            DINGTALK_CALLBACK_TOKEN: dingtalk.callbackToken,
-            DINGTALK_CALLBACK_AES_KEY: dingtalk.aesKey,
-            DINGTALK_API_BASE: sandboxUrl,
-            DINGTALK_OAPI_BASE: sandboxUrl,
-            EGRESS_LOCAL_ADDRESS: egressAddress,
-            LOG_LEVEL: 'info',
-            LOG_PRETTY: output === 'inherit' ? '1' : '',
-            ...options.env?.proxy,
-          },
-        }),
-      ready: `${proxyUrl}/healthz`,
-      readyTimeoutMs: 20_000,
-      port: ports.proxy,
     },
     worker: {
       spawn: () =>
@@ -276,8 +301,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       port: ports.worker,
     },
   }
+  proxies.forEach((proxy, index) => (parts[index === 0 ? 'proxy' : `proxy:${index}`] = proxyPart(proxy, index)))
 
-  const children = new Map<StackPart, ChildProcess>()
+  const children = new Map<string, ChildProcess>()
   let stopped = false
   const stop = async () => {
     stopped = true
@@ -295,7 +321,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   }
 
   try {
-    const launched = (['sandbox', 'proxy', 'worker'] as const).map((name) => [name, launch(name)] as const)
+    const launched = (['sandbox', ...Object.keys(parts).filter((name) => name.startsWith('proxy')), 'worker'] as StackPart[]).map(
+      (name) => [name, launch(name)] as const,
+    )
     await Promise.all(launched.map(([name, child]) => waitFor(parts[name].ready, child, name, parts[name].readyTimeoutMs)))
   } catch (error) {
     await stop()
@@ -309,6 +337,15 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     sink?.write(`[stack] stopping ${name}\n`)
     await stopGroup(child)
     await portClosed(parts[name].port, name, 10_000)
+  }
+
+  const terminatePart = async (name: StackPart) => {
+    const child = children.get(name)
+    if (!child) return null
+    children.delete(name)
+    sink?.write(`[stack] terminating ${name}\n`)
+    child.pid !== undefined && process.kill(-child.pid, 'SIGTERM')
+    return exited(child)
   }
 
   const startPart = async (name: StackPart) => {
@@ -340,7 +377,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   return {
     urls: {
       worker: publicOrigin,
-      proxy: `http://localhost:${ports.proxy}`,
+      proxy: `http://localhost:${proxies[0].port}`,
+      proxies: proxies.map((proxy) => `http://localhost:${proxy.port}`),
       sandbox: `http://localhost:${ports.sandbox}`,
       apply: `${publicOrigin}/apply?fc=${encodeURIComponent('HM-7F3A-19C2-88D1-4E5B-A0C7-2D9E-6B14')}&product=hypermotion`,
       console: `http://localhost:${ports.sandbox}/console`,
@@ -350,6 +388,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     createdSecrets: created,
     triggerCron,
     stopPart,
+    terminatePart,
     startPart,
     stop,
   }
