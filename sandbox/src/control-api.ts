@@ -58,6 +58,10 @@ function faultsPatch(input: Input): Partial<Faults> {
       const max = key === 'mailFailures' ? Number.MAX_SAFE_INTEGER : key === 'mailDelayMs' ? MAX_MAIL_DELAY_MS : MAX_CREATE_DELAY_MS
       if (!Number.isInteger(value) || (value as number) < 0 || (value as number) > max) throw bad(`${key} must be a whole number 0..${max}`)
       patch[key] = value as number
+    } else if (key === 'mailThrottled' || key === 'mailRetryAfterSeconds') {
+      const [min, max] = key === 'mailThrottled' ? [0, Number.MAX_SAFE_INTEGER] : [1, 3600]
+      if (!Number.isInteger(value) || (value as number) < min || (value as number) > max) throw bad(`${key} must be a whole number ${min}..${max}`)
+      patch[key] = value as number
     } else if (key === 'pushBlocked') {
       if (typeof value !== 'boolean') throw bad('pushBlocked must be a boolean')
       patch.pushBlocked = value

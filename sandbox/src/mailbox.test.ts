@@ -163,6 +163,19 @@ describe('Resend-compatible mailbox via the resend SDK', () => {
     expect((await client().emails.send(MAIL)).error).toBeNull()
   })
 
+  it('answers the next N sends 429 with the retry-after that mailThrottled and mailRetryAfterSeconds set', async () => {
+    sandbox = await startSandbox({ mail: { rateLimit: 0 } })
+    await call(sandbox.url, '/_sandbox/faults', { body: { mailThrottled: 2, mailRetryAfterSeconds: 7 } })
+    const first = await client().emails.send(MAIL)
+    const second = await client().emails.send(MAIL)
+    for (const result of [first, second]) {
+      expect(result.error).toMatchObject({ statusCode: 429, name: 'rate_limit_exceeded' })
+      expect(result.headers?.['retry-after']).toBe('7')
+    }
+    expect((await client().emails.send(MAIL)).error).toBeNull()
+    expect(sandbox.state.emails).toHaveLength(1)
+  })
+
   it('fails the next N sends with 500 application_error when mailFailures is set', async () => {
     sandbox = await startSandbox()
     await call(sandbox.url, '/_sandbox/faults', { body: { mailFailures: 1 } })

@@ -48,6 +48,11 @@ export function createMailbox({ config, state, now, onChange }: MailboxOptions) 
       state.faults.mailFailures -= 1
       return fail(res, e.application())
     }
+    if (state.faults.mailThrottled > 0) {
+      // Resend's 429 under a burst or an account limit: the caller must wait `retry-after` seconds.
+      state.faults.mailThrottled -= 1
+      return fail(res, e.rateLimited(rateLimit), { ...rateHeaders(key), 'retry-after': String(state.faults.mailRetryAfterSeconds) })
+    }
     if (!takeSlot(state.mailRate, key, rateLimit, now())) {
       return fail(res, e.rateLimited(rateLimit), { ...rateHeaders(key), 'retry-after': '1' })
     }

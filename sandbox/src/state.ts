@@ -64,6 +64,9 @@ export type Faults = {
   pushBlocked: boolean
   /** A create makes its instance at once but answers this many ms later (a slow DingTalk). */
   createDelayMs: number
+  /** The next N `POST /emails` answer 429 rate_limit_exceeded with `retry-after: mailRetryAfterSeconds`. */
+  mailThrottled: number
+  mailRetryAfterSeconds: number
 }
 
 export type IdempotencyEntry = {
@@ -92,7 +95,7 @@ export type SandboxState = {
 }
 
 export function noFaults(): Faults {
-  return { dingtalkDown: false, mailFailures: 0, mailDelayMs: 0, pushBlocked: false, createDelayMs: 0 }
+  return { dingtalkDown: false, mailFailures: 0, mailDelayMs: 0, pushBlocked: false, createDelayMs: 0, mailThrottled: 0, mailRetryAfterSeconds: 1 }
 }
 
 export function createState(): SandboxState {
