@@ -146,7 +146,8 @@ async function waitFor(url: string, child: ChildProcess, label: string, timeoutM
     try {
       const response = await fetch(url, { signal: AbortSignal.timeout(2000) })
       await response.arrayBuffer()
-      if (response.status < 500) return
+      // A 200 from the part's own route: anything else on the port (a stranger, an error page) is not it.
+      if (response.status === 200) return
     } catch {
       // not up yet
     }
@@ -296,7 +297,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           ],
           { cwd: root, label: 'worker', sink, env: { ...wranglerEnv, CI: 'true' } },
         ),
-      ready: `${workerUrl}/api/config`,
+      ready: `${workerUrl}/api/health`,
       readyTimeoutMs: 90_000,
       port: ports.worker,
     },
