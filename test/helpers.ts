@@ -1,9 +1,10 @@
 // Shared by the full-stack and browser tests: a stack on free ports with its own state, and
 // polling helpers for the asynchronous steps (push, outbox).
-import { mkdir, mkdtemp, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { createProof, importSigningKey, PROOF_HEADER, PROXY_AUDIENCE } from '../proof/src/index.ts'
 import { startStack, type Stack, type StackOptions } from '../sandbox/src/stack.ts'
 
 export const ROOT = resolve(import.meta.dirname, '..')
@@ -20,7 +21,7 @@ export function freePort(): Promise<number> {
   })
 }
 
-export type TestStackOptions = Pick<StackOptions, 'pushRetryDelays' | 'env' | 'events' | 'pushUrl' | 'proxies'>
+export type TestStackOptions = Pick<StackOptions, 'pushRetryDelays' | 'env' | 'events' | 'pushUrl' | 'proxies' | 'cronIntervalMs' | 'ports'>
 
 export async function startTestStack(name: string, options: TestStackOptions = {}): Promise<Stack> {
   await mkdir(ARTIFACTS, { recursive: true })
@@ -31,11 +32,11 @@ export async function startTestStack(name: string, options: TestStackOptions = {
     stack = await startStack({
       root: ROOT,
       stateDir,
-      ports: { worker: await freePort(), proxy: await freePort(), sandbox: await freePort() },
       pushRetryDelays: [1000, 2000],
       cronIntervalMs: 0,
       output: { file: join(ARTIFACTS, `${name}-stack.log`) },
       ...options,
+      ports: { worker: await freePort(), proxy: await freePort(), sandbox: await freePort(), ...options.ports },
     })
   } catch (error) {
     await removeState()
@@ -139,3 +140,37 @@ export async function statusOfApplication(stack: Stack, statusUrl: string): Prom
   return json(`${stack.urls.worker}/api/applications/${id}?t=${url.searchParams.get('t')}`)
 }
 
+
+/** Approves (or rejects) the DingTalk instance of an application in the sandbox. */
+export async function decideInSandbox(stack: Stack, applicationId: string, decision: 'approve' | 'reject' = 'approve'): Promise<string> {
+  const instance = await instanceFor(stack, applicationId)
+  const id = instanceIdOf(instance)
+  const { status, body } = await json(`${stack.urls.sandbox}/_sandbox/instances/${id}/${decision}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{}',
+  })
+  if (status !== 200) throw new Error(`${decision} ${id}: ${status} ${JSON.stringify(body)}`)
+  return id
+}
+
+/** How many sandbox DingTalk instances carry each application id in their form. */
+export async function instanceCounts(stack: Stack): Promise<Map<string, number>> {
+  const { body } = await json<{ data: SandboxInstance[] }>(`${stack.urls.sandbox}/_sandbox/instances`)
+  const counts = new Map<string, number>()
+  for (const instance of body.data) {
+    const field = instance.formComponentValues.find((value) => value.name === '申请编号')
+    if (field) counts.set(field.value, (counts.get(field.value) ?? 0) + 1)
+  }
+  return counts
+}
+
+/** `GET /readyz` on a proxy, signed with the worker's key as the worker would: the full detail. */
+export async function readinessOf(stack: Stack, proxyUrl: string): Promise<{ status: number; body: any }> {
+  const secrets = JSON.parse(await readFile(stack.secretsFile, 'utf8'))
+  const key = await importSigningKey(secrets.workerPrivateJwk)
+  const proof = await createProof({ key, aud: PROXY_AUDIENCE, method: 'GET', target: '/readyz' })
+  return json(`${proxyUrl}/readyz`, { headers: { [PROOF_HEADER]: proof } })
+}
+
+export const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms))
