@@ -38,6 +38,9 @@ describe('a customer on a phone', () => {
   it('applies from the QR link, gets approved, and follows the status to the emailed license', async () => {
     const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'en-US', deviceScaleFactor: 2, isMobile: true, hasTouch: true })
     const page = await context.newPage()
+    // The page must work under its own CSP: any violation Chromium reports is a failure.
+    const violations: string[] = []
+    page.on('console', (message) => message.text().includes('Content Security Policy') && violations.push(message.text()))
     const email = `phone-${Date.now()}@example.com`
 
     await page.goto(`${stack.urls.worker}/apply?fc=${encodeURIComponent(FEATURE_CODE)}&product=hypermotion`)
@@ -84,6 +87,7 @@ describe('a customer on a phone', () => {
       return items.length >= 5
     }, 'five timeline steps on the status page')
     await page.screenshot({ path: join(ARTIFACTS, 'status.png'), fullPage: true })
+    expect(violations).toEqual([])
 
     const inbox = await context.newPage()
     await inbox.goto(stack.urls.inbox)

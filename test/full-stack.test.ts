@@ -187,6 +187,30 @@ describe('the local stack, end to end', () => {
     expect(direct.body.code).toBe('Forbidden.AccessDenied.IpNotInWhiteList')
   })
 
+  it('carries the security headers on the page, the hashed assets and the API, and caches only hashed assets', async () => {
+    const page = await fetch(`${stack.urls.worker}/apply?fc=HM-TEST-0001`)
+    const script = /src="(\/assets\/[^"]+\.js)"/.exec(await page.text())?.[1]
+    expect(script).toBeDefined()
+    const asset = await fetch(`${stack.urls.worker}${script}`)
+    await asset.arrayBuffer()
+    const api = await fetch(`${stack.urls.worker}/api/health`)
+    await api.arrayBuffer()
+    for (const response of [page, asset, api]) {
+      const csp = response.headers.get('content-security-policy') ?? ''
+      expect(csp).toContain("frame-ancestors 'none'")
+      expect(csp).not.toContain('unsafe-inline')
+      expect(csp).not.toContain('unsafe-eval')
+      expect(response.headers.get('x-content-type-options')).toBe('nosniff')
+      expect(response.headers.get('referrer-policy')).toBe('no-referrer')
+      expect(response.headers.get('strict-transport-security')).toMatch(/^max-age=31536000/)
+      expect(response.headers.get('x-frame-options')).toBe('DENY')
+    }
+    expect(page.headers.get('content-security-policy')).toMatch(/script-src 'self'(;|$)/)
+    expect(page.headers.get('cache-control')).toBe('no-cache')
+    expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable')
+    expect(api.headers.get('content-security-policy')).toMatch(/^default-src 'none'/)
+  })
+
   it('keeps every secret out of the worker and proxy logs of all the runs above', async () => {
     const secrets = JSON.parse(await readFile(stack.secretsFile, 'utf8')) as DevSecrets
     const log = await readFile(join(ARTIFACTS, 'full-stack-stack.log'), 'utf8')

@@ -9,8 +9,10 @@ import { config } from './routes/config.ts'
 import { health } from './routes/health.ts'
 import { internalEvents } from './routes/internal-events.ts'
 import { wellKnown } from './routes/jwks.ts'
+import { apiSecurityHeaders } from './security-headers.ts'
 
 const app = new Hono<AppEnv>()
+  .use(apiSecurityHeaders())
   .use(requestContext())
   .use(withConfig())
   .route('/api/applications', applications)

@@ -1,13 +1,23 @@
 // Builds the customer page (apply, status) into dist/web, which the worker serves as static assets.
 import { fileURLToPath } from 'node:url'
 import vue from '@vitejs/plugin-vue'
-import { defineConfig } from 'vite'
+import { defineConfig, type Plugin } from 'vite'
+import { assetHeadersFile } from '../src/security-headers.ts'
+
+/** Emits `_headers`, the security and cache headers Cloudflare puts on the static assets. */
+const assetHeaders = (): Plugin => ({
+  name: 'licensedesk-asset-headers',
+  generateBundle() {
+    this.emitFile({ type: 'asset', fileName: '_headers', source: assetHeadersFile() })
+  },
+})
 
 export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
   base: '/',
   publicDir: false,
   plugins: [
+    assetHeaders(),
     vue({
       features: { optionsAPI: false, prodDevtools: false, prodHydrationMismatchDetails: false },
     }),
