@@ -9,6 +9,7 @@ export default defineConfig({
       'egress-proxy/**/*.test.ts',
       'sandbox/**/*.test.ts',
       'worker/web/**/*.test.ts',
+      'worker/deploy/**/*.test.ts',
     ],
     environment: 'node',
     testTimeout: 20_000,

@@ -1,0 +1,91 @@
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { experimental_readRawConfig, unstable_readConfig } from 'wrangler'
+import { checkConfig, missingSecrets, REQUIRED_SECRETS, unappliedMigrations } from './preflight.ts'
+
+const ROOT = resolve(import.meta.dirname, '..', '..')
+const REPO_CONFIG = join(ROOT, 'wrangler.toml')
+
+/** The repository's wrangler.toml with every production placeholder filled as an operator would. */
+function filledConfig(edit: (text: string) => string = (text) => text): string {
+  let text = readFileSync(REPO_CONFIG, 'utf8')
+  const production = text.indexOf('[env.production]')
+  const head = text.slice(0, production)
+  let tail = text.slice(production)
+  tail = tail
+    .replaceAll('licenses.example.com', 'licenses.hypermotion.cn')
+    .replace('<licenses@example.com>', '<licenses@mail.hypermotion.cn>')
+    .replace('<PROC-… of the approval template>', 'PROC-9F1C2B7A-44D2-4C1E-9A53-0B7E4E1D2C11')
+    .replace('<DingTalk userId of the originator>', '0706600569779')
+    .replace(/database_id = "0{8}-0{4}-4000-8000-0{12}"\nmigrations_dir/, 'database_id = "5c0b3f52-8d3e-4f55-9f0e-2a1b7c3d9e10"\nmigrations_dir')
+    .replace(/service_id = "0{8}-0{4}-4000-8000-0{12}"/, 'service_id = "8a7d1f00-3c2b-4a1e-bb6d-5f4e3d2c1b0a"')
+  text = edit(head + tail)
+  const dir = mkdtempSync(join(tmpdir(), 'licensedesk-preflight-'))
+  const file = join(dir, 'wrangler.toml')
+  writeFileSync(file, text.replaceAll('"./dist/web"', JSON.stringify(join(ROOT, 'dist', 'web'))).replaceAll('"worker/', `"${ROOT}/worker/`))
+  return file
+}
+
+function problemsOf(file: string, env: string) {
+  const { rawConfig } = experimental_readRawConfig({ config: file })
+  return checkConfig(unstable_readConfig({ config: file, env }), (rawConfig.vars ?? {}) as Record<string, unknown>)
+}
+
+describe('the deploy preflight', () => {
+  it("refuses the repository's production environment, naming each placeholder", () => {
+    const settings = problemsOf(REPO_CONFIG, 'production').map((problem) => problem.setting)
+    expect(settings).toEqual(
+      expect.arrayContaining(['vars.PUBLIC_ORIGIN', 'vars.MAIL_FROM', 'vars.DINGTALK_PROCESS_CODE', 'vars.DINGTALK_ORIGINATOR_USER_ID', 'vpc_services.EGRESS', 'd1_databases.DB', 'routes']),
+    )
+  })
+
+  it('passes a production environment an operator has filled in', () => {
+    expect(problemsOf(filledConfig(), 'production')).toEqual([])
+  })
+
+  it('names a local default, a var missing from the environment and a missing binding', () => {
+    const file = filledConfig((text) =>
+      text
+        .replace('RESEND_BASE_URL = "https://api.resend.com"\nMAIL_FROM = "HyperMotion Licensing <licenses@mail', 'RESEND_BASE_URL = "http://localhost:8789"\nMAIL_FROM = "HyperMotion Licensing <licenses@mail')
+        .replace(/\nPOLL_BATCH = "5"\nLICENSE_PUBLIC_JWKS = '\{"keys":\[\]\}'\n\n\[env\.staging\]/, "\nLICENSE_PUBLIC_JWKS = '{\"keys\":[]}'\n\n[env.staging]")
+        .replace(/\[\[env\.production\.ratelimits\]\]\nname = "SUBMIT_RATE_LIMITER"\nnamespace_id = "1001"\nsimple = \{ limit = 10, period = 60 \}\n/, ''),
+    )
+    const problems = problemsOf(file, 'production')
+    expect(problems.map((problem) => problem.setting).sort()).toEqual(['ratelimits.SUBMIT_RATE_LIMITER', 'vars.POLL_BATCH', 'vars.RESEND_BASE_URL', 'vars.RESEND_BASE_URL'].sort())
+    expect(problems.find((problem) => problem.setting === 'vars.POLL_BATCH')?.problem).toMatch(/not inherited/)
+  })
+
+  it('names every required secret that wrangler secret list lacks', () => {
+    const listed = JSON.stringify([{ name: 'WORKER_PRIVATE_JWK', type: 'secret_text' }, { name: 'RESEND_API_KEY', type: 'secret_text' }])
+    expect(missingSecrets(listed).map((problem) => problem.setting)).toEqual(
+      REQUIRED_SECRETS.filter((name) => name !== 'WORKER_PRIVATE_JWK' && name !== 'RESEND_API_KEY').map((name) => `secret ${name}`),
+    )
+    expect(missingSecrets(JSON.stringify(REQUIRED_SECRETS.map((name) => ({ name, type: 'secret_text' }))))).toEqual([])
+    expect(missingSecrets('You are not authenticated')).toHaveLength(1)
+  })
+
+  it('names each migration wrangler d1 migrations list still shows, and accepts none to apply', () => {
+    const pending = 'Migrations to be applied:\n┌──────────────────────────────┐\n│ name                         │\n├──────────────────────────────┤\n│ 0007_create_submit_idempotency.sql │\n│ 0008_create_proxies.sql │\n└──────────────────────────────┘'
+    expect(unappliedMigrations(pending).map((problem) => problem.problem)).toEqual([expect.stringMatching(/^0007_create_submit_idempotency\.sql is not applied/), expect.stringMatching(/^0008_create_proxies\.sql is not applied/)])
+    expect(unappliedMigrations('✅ No migrations to apply!')).toEqual([])
+  })
+
+  it('makes `npm run deploy -- --dry-run` refuse the repository and bundle a filled config', { timeout: 120_000 }, () => {
+    const deploy = (config: string) =>
+      spawnSync(process.execPath, ['--experimental-strip-types', '--no-warnings=ExperimentalWarning', 'worker/deploy/deploy.ts', '--env', 'production', '--dry-run', '--config', config], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' },
+      })
+    const refused = deploy(REPO_CONFIG)
+    expect(refused.status).toBe(1)
+    expect(refused.stderr).toContain('refusing to deploy production')
+    expect(refused.stderr).toContain('vars.DINGTALK_PROCESS_CODE')
+    const passed = deploy(filledConfig())
+    expect(passed.stdout + passed.stderr).toContain('preflight passed')
+    expect(passed.status).toBe(0)
+  })
+})
