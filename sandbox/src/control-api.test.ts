@@ -75,6 +75,23 @@ describe('control API', () => {
     expect(old.body.code).toBe('InvalidAuthentication')
   })
 
+  it("refuses 403 SANDBOX_CROSS_SITE what a stranger's page makes the browser post, and changes nothing", async () => {
+    sandbox = await startSandbox()
+    const id = await createInstance(sandbox)
+    const host = new URL(sandbox.url).host
+    const strangers: Record<string, string>[] = [{ origin: 'https://evil.example' }, { 'sec-fetch-site': 'cross-site' }, { origin: 'null' }]
+    for (const headers of strangers) {
+      const refused = await call(sandbox.url, `/_sandbox/instances/${id}/approve`, { body: {}, headers })
+      expect([refused.status, refused.body.error.code]).toEqual([403, 'SANDBOX_CROSS_SITE'])
+      expect((await call(sandbox.url, '/_sandbox/reset', { method: 'POST', headers })).status).toBe(403)
+    }
+    expect(sandbox.state.instances.get(id)?.status).toBe('RUNNING')
+    // The sandbox's own console page posts same-origin: that still works.
+    const own = await call(sandbox.url, `/_sandbox/instances/${id}/approve`, { body: {}, headers: { origin: `http://${host}`, 'sec-fetch-site': 'same-origin' } })
+    expect(own.status).toBe(200)
+    expect(sandbox.state.instances.get(id)?.status).toBe('COMPLETED')
+  })
+
   it('answers an unknown control path with 404 SANDBOX_NOT_FOUND', async () => {
     sandbox = await startSandbox()
     expect((await call(sandbox.url, '/_sandbox/nothing')).body.error.code).toBe('SANDBOX_NOT_FOUND')

@@ -78,3 +78,23 @@ export function clientIp(req: IncomingMessage): string {
 export function isFormPost(req: IncomingMessage): boolean {
   return (req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')
 }
+
+/**
+ * A request another site's page made the browser send (a form post or fetch from a stranger's
+ * origin): `Sec-Fetch-Site: cross-site|same-site`, or an `Origin` whose host is not this one.
+ * Scripts and SDKs send neither header, so they are not affected.
+ */
+export function isCrossSite(req: IncomingMessage): boolean {
+  // Browsers that send Sec-Fetch-Site are believed (a same-origin form under `no-referrer` sends
+  // `Origin: null`); the Origin check is for those that do not.
+  const site = req.headers['sec-fetch-site']
+  if (site !== undefined) return site !== 'same-origin' && site !== 'none'
+  const origin = req.headers.origin
+  if (origin === undefined) return false
+  if (origin === 'null') return true
+  try {
+    return new URL(origin).host !== req.headers.host
+  } catch {
+    return true
+  }
+}

@@ -9,7 +9,7 @@ import { createControlApi } from './control-api.ts'
 import { createGateway } from './dingtalk-gateway.ts'
 import { dingtalkRoutes } from './dingtalk-routes.ts'
 import { SandboxError } from './errors.ts'
-import { BodyTooLargeError, isFormPost, redirect, sendHtml, sendJson } from './http.ts'
+import { BodyTooLargeError, isCrossSite, isFormPost, redirect, sendHtml, sendJson } from './http.ts'
 import { pushSummary } from './instance-views.ts'
 import { createMailbox } from './mailbox.ts'
 import { consolePage } from './pages/console-page.ts'
@@ -63,6 +63,11 @@ export function buildSandbox({ config, logger = pino({ enabled: false }), now = 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://sandbox.invalid')
     const path = url.pathname
+    // Only loopback callers reach the sandbox (it binds 127.0.0.1), but a page on any site could
+    // still make this machine's browser post to it: nothing that changes state may come that way.
+    if (req.method !== 'GET' && req.method !== 'HEAD' && isCrossSite(req)) {
+      return sendJson(res, 403, { error: { code: 'SANDBOX_CROSS_SITE', message: 'cross-site requests are refused' } })
+    }
     if (path === '/emails' || path.startsWith('/emails/')) return mailbox(req, res, url)
     if (path === '/_sandbox' || path.startsWith('/_sandbox/')) return control(req, res, url)
     if (req.method === 'GET' && page(res, url)) return
