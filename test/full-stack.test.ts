@@ -2,6 +2,7 @@
 // proxy and the sandbox DingTalk + mailbox.
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { Agent, request } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { verifyLicense } from '../license/src/index.ts'
 import type { Stack } from '../sandbox/src/stack.ts'
@@ -22,7 +23,8 @@ import {
 let stack: Stack
 
 beforeAll(async () => {
-  stack = await startTestStack('full-stack')
+  // Everything at debug, so the secrets test below reads the most the parts ever log.
+  stack = await startTestStack('full-stack', { env: { worker: { LOG_LEVEL: 'debug' }, proxy: { LOG_LEVEL: 'debug' } } })
 })
 
 afterAll(async () => {
@@ -30,7 +32,13 @@ afterAll(async () => {
 })
 
 const application = (overrides: Record<string, unknown> = {}) => applicationInput(overrides)
-const submit = (body: Record<string, unknown>) => submitApplication(stack, body)
+/** Every status token handed out in this file: none may reach a log. */
+const statusTokens: string[] = []
+const submit = async (body: Record<string, unknown>) => {
+  const answer = await submitApplication(stack, body)
+  if (answer.body?.statusUrl) statusTokens.push(new URL(answer.body.statusUrl).searchParams.get('t')!)
+  return answer
+}
 const statusOf = (statusUrl: string) => statusOfApplication(stack, statusUrl)
 
 async function decide(applicationId: string, decision: 'approve' | 'reject') {
@@ -232,6 +240,25 @@ describe('the local stack, end to end', () => {
     for (const [name, value] of Object.entries(values)) {
       expect(value, name).toBeTruthy()
       expect(ours.includes(value as string), `${name} appears in the logs`).toBe(false)
+    }
+    // The worker logs at info and debug too, not only warnings.
+    expect(ours).toMatch(/\[worker\] \{"level":"info"/)
+    expect(ours).toMatch(/\[worker\] \{"level":"debug"/)
+    expect(statusTokens.length).toBeGreaterThan(3)
+    for (const token of statusTokens) expect(ours.includes(token), 'a status token appears in the logs').toBe(false)
+    // DingTalk's access token: the same one the sandbox hands any whitelisted caller while it is valid.
+    const { body } = await request(`${stack.urls.sandbox}/v1.0/oauth2/accessToken`, {
+      method: 'POST',
+      dispatcher: new Agent({ localAddress: '127.0.0.2' }),
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ appKey: secrets.dingtalk.appKey, appSecret: secrets.dingtalk.appSecret }),
+    })
+    const { accessToken } = (await body.json()) as { accessToken: string }
+    expect(accessToken).toMatch(/^[0-9a-f]{32}$/)
+    expect(ours.includes(accessToken), 'the DingTalk access token appears in the logs').toBe(false)
+    // No proof (a compact JWS with typ proof+jwt) either.
+    for (const jws of ours.match(/eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/g) ?? []) {
+      expect(Buffer.from(jws.split('.')[0], 'base64url').toString(), 'a proof appears in the logs').not.toContain('proof+jwt')
     }
   })
 })

@@ -293,7 +293,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
             '--test-scheduled',
             '--show-interactive-dev-session=false',
             '--log-level',
-            'warn',
+            'log',
           ],
           { cwd: root, label: 'worker', sink, env: { ...wranglerEnv, CI: 'true' } },
         ),

@@ -7,7 +7,7 @@ import { sweepSeenProofs } from './db/seen-proofs.ts'
 import { sweepIdempotencyKeys } from './db/submit-idempotency.ts'
 import { createDingTalkClient } from './dingtalk/client.ts'
 import type { Bindings } from './env.ts'
-import { createLogger, errorFields, type Logger } from './log.ts'
+import { createLogger, errorFields, logLevelOf, type Logger } from './log.ts'
 import { createMailer } from './mail/mailer.ts'
 import { processOutbox } from './outbox.ts'
 import { reconcile } from './reconcile.ts'
@@ -27,7 +27,7 @@ async function step(log: Logger, name: string, run: () => Promise<unknown>): Pro
 
 export async function runScheduled(controller: Pick<ScheduledController, 'scheduledTime' | 'cron'>, env: Bindings): Promise<void> {
   const requestId = `cron-${crypto.randomUUID()}`
-  const log = createLogger({ requestId })
+  const log = createLogger({ requestId }, { level: logLevelOf(env.LOG_LEVEL) })
   let config
   try {
     config = await loadConfig(env)

@@ -28,6 +28,8 @@ export type Bindings = {
   LICENSE_PRIVATE_JWK: string
   RESEND_API_KEY: string
   STATUS_TOKEN_SECRET: string
+  /** debug | info (default) | warn | error */
+  LOG_LEVEL?: string
 }
 
 export type AppVariables = {

@@ -5,7 +5,7 @@ import { ProofError, REQUEST_ID_HEADER } from '../../proof/src/index.ts'
 import { loadConfig } from './config.ts'
 import type { AppEnv } from './env.ts'
 import { AppError, ConfigError } from './errors.ts'
-import { createLogger, errorFields } from './log.ts'
+import { createLogger, errorFields, logLevelOf } from './log.ts'
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
 
@@ -13,7 +13,7 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
 export const requestContext = (): MiddlewareHandler<AppEnv> => async (c, next) => {
   const incoming = c.req.header(REQUEST_ID_HEADER)
   const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID()
-  const log = createLogger({ requestId })
+  const log = createLogger({ requestId }, { level: logLevelOf(c.env.LOG_LEVEL) })
   c.set('requestId', requestId)
   c.set('log', log)
   const started = Date.now()
