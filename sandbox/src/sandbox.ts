@@ -19,6 +19,7 @@ import { createPersistence } from './persistence.ts'
 import { createPusher } from './pusher.ts'
 import type { SandboxState } from './state.ts'
 import { createState } from './state.ts'
+import { createTurnstile, createTurnstileState, type TurnstileState } from './turnstile/routes.ts'
 
 export type SandboxOptions = {
   config: SandboxConfig
@@ -27,7 +28,7 @@ export type SandboxOptions = {
   now?: () => number
 }
 
-export type Sandbox = { server: Server; state: SandboxState; close(): Promise<void> }
+export type Sandbox = { server: Server; state: SandboxState; turnstile: TurnstileState; close(): Promise<void> }
 
 const MAX_REFRESH_SECONDS = 600
 
@@ -43,6 +44,8 @@ export function buildSandbox({ config, logger = pino({ enabled: false }), now = 
   const dingtalk = createGateway({ config, state, now, routes: dingtalkRoutes({ config, state, now, approvals }) })
   const mailbox = createMailbox({ config, state, now, onChange })
   const control = createControlApi({ state, now, approvals, pusher, onChange })
+  const turnstileState = createTurnstileState()
+  const turnstile = createTurnstile(turnstileState, now)
 
   function page(res: ServerResponse, url: URL): boolean {
     if (url.pathname === '/') {
@@ -63,6 +66,8 @@ export function buildSandbox({ config, logger = pino({ enabled: false }), now = 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://sandbox.invalid')
     const path = url.pathname
+    // Turnstile's widget endpoints are called from the applicant's page on another origin, by design.
+    if (path.startsWith('/turnstile/') && (await turnstile(req, res, url))) return
     // Only loopback callers reach the sandbox (it binds 127.0.0.1), but a page on any site could
     // still make this machine's browser post to it: nothing that changes state may come that way.
     if (req.method !== 'GET' && req.method !== 'HEAD' && isCrossSite(req)) {
@@ -99,6 +104,7 @@ export function buildSandbox({ config, logger = pino({ enabled: false }), now = 
   return {
     server,
     state,
+    turnstile: turnstileState,
     async close() {
       await pusher.close()
       persistence.flush()
