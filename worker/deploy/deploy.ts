@@ -46,6 +46,6 @@ if (problems.length > 0) {
 }
 console.log(`deploy: ${env} preflight passed${dryRun ? ' (config only: secrets and migrations are checked on a real deploy)' : ''}`)
 
-if (run(vite, ['build', '--config', 'worker/web/vite.config.ts', '--logLevel', 'warn'], false).code !== 0) process.exit(1)
+if (run(vite, ['build', '--config', 'worker/web/vite.config.ts', '--mode', 'deploy', '--logLevel', 'warn'], false).code !== 0) process.exit(1)
 const deploy = ['deploy', '--env', env, '--config', configPath, ...(dryRun ? ['--dry-run', '--outdir', 'dist/worker'] : [])]
 process.exit(run(wrangler, deploy, false).code)

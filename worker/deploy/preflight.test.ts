@@ -89,3 +89,14 @@ describe('the deploy preflight', () => {
     expect(passed.status).toBe(0)
   })
 })
+
+describe('the asset headers a deploy build ships', () => {
+  it('allow Turnstile but never this machine, and no inline script', async () => {
+    const { assetHeadersFile } = await import('../src/security-headers.ts')
+    const deploy = assetHeadersFile('deploy')
+    expect(deploy).toContain('script-src \'self\' https://challenges.cloudflare.com;')
+    expect(deploy).toContain('frame-src https://challenges.cloudflare.com;')
+    expect(deploy).not.toMatch(/localhost|127\.0\.0\.1|unsafe-inline|unsafe-eval/)
+    expect(assetHeadersFile('local')).toContain('http://localhost:*')
+  })
+})

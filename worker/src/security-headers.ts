@@ -8,18 +8,32 @@ type Csp = Record<string, string[]>
 
 const HSTS = 'max-age=31536000; includeSubDomains'
 
-/** The apply and status pages: own scripts only (no inline script, no eval), nothing may frame them. */
-export const PAGE_CSP: Csp = {
-  defaultSrc: ["'self'"],
-  scriptSrc: ["'self'"],
-  styleSrc: ["'self'"],
-  imgSrc: ["'self'", 'data:'],
-  connectSrc: ["'self'"],
-  fontSrc: ["'self'"],
-  objectSrc: ["'none'"],
-  baseUri: ["'none'"],
-  formAction: ["'self'"],
-  frameAncestors: ["'none'"],
+/** Where Cloudflare serves Turnstile's script and challenge frame. */
+export const TURNSTILE_ORIGIN = 'https://challenges.cloudflare.com'
+/** A local build also allows the sandbox's stand-in for Turnstile, on whatever loopback port it runs. */
+const LOCAL_ORIGINS = ['http://localhost:*', 'http://127.0.0.1:*']
+
+export type BuildMode = 'local' | 'deploy'
+
+/**
+ * The apply and status pages: own scripts and Turnstile's only (no inline script, no eval),
+ * nothing may frame them.
+ */
+export function pageCsp(mode: BuildMode): Csp {
+  const turnstile = mode === 'local' ? [TURNSTILE_ORIGIN, ...LOCAL_ORIGINS] : [TURNSTILE_ORIGIN]
+  return {
+    defaultSrc: ["'self'"],
+    scriptSrc: ["'self'", ...turnstile],
+    styleSrc: ["'self'"],
+    imgSrc: ["'self'", 'data:'],
+    connectSrc: ["'self'", ...(mode === 'local' ? LOCAL_ORIGINS : [])],
+    frameSrc: turnstile,
+    fontSrc: ["'self'"],
+    objectSrc: ["'none'"],
+    baseUri: ["'none'"],
+    formAction: ["'self'"],
+    frameAncestors: ["'none'"],
+  }
 }
 
 /** JSON answers: nothing to load, nothing may frame them. */
@@ -62,8 +76,8 @@ export function apiSecurityHeaders(): MiddlewareHandler {
  * `Name: value` lines; `! Name` drops a header an earlier rule set). Pages are revalidated on
  * every visit; hashed assets are immutable for a year.
  */
-export function assetHeadersFile(): string {
-  const lines = ['/*', `  Content-Security-Policy: ${cspValue(PAGE_CSP)}`]
+export function assetHeadersFile(mode: BuildMode): string {
+  const lines = ['/*', `  Content-Security-Policy: ${cspValue(pageCsp(mode))}`]
   for (const [name, value] of Object.entries(COMMON_HEADERS)) lines.push(`  ${name}: ${value}`)
   lines.push('  Cache-Control: no-cache', '/assets/*', '  ! Cache-Control', '  Cache-Control: public, max-age=31536000, immutable')
   return `${lines.join('\n')}\n`

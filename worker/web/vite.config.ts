@@ -2,15 +2,22 @@
 import { fileURLToPath } from 'node:url'
 import vue from '@vitejs/plugin-vue'
 import { defineConfig, type Plugin } from 'vite'
-import { assetHeadersFile } from '../src/security-headers.ts'
+import { assetHeadersFile, type BuildMode } from '../src/security-headers.ts'
 
 /** Emits `_headers`, the security and cache headers Cloudflare puts on the static assets. */
-const assetHeaders = (): Plugin => ({
-  name: 'licensedesk-asset-headers',
-  generateBundle() {
-    this.emitFile({ type: 'asset', fileName: '_headers', source: assetHeadersFile() })
-  },
-})
+// `npm run deploy` builds with `--mode deploy`: only then is the sandbox's loopback origin left out.
+const assetHeaders = (): Plugin => {
+  let mode: BuildMode = 'local'
+  return {
+    name: 'licensedesk-asset-headers',
+    configResolved(config) {
+      mode = config.mode === 'deploy' ? 'deploy' : 'local'
+    },
+    generateBundle() {
+      this.emitFile({ type: 'asset', fileName: '_headers', source: assetHeadersFile(mode) })
+    },
+  }
+}
 
 export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
