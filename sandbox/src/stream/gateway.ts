@@ -7,20 +7,15 @@ import type { Duplex } from 'node:stream'
 import type { Logger } from 'pino'
 import { WebSocketServer, type WebSocket } from 'ws'
 import type { SandboxConfig } from '../config.ts'
-import { dingtalkErrors as e } from '../dingtalk-errors.ts'
-import { clientIp, isRecord, parseJson, readBody, sendJson } from '../http.ts'
+import { clientIp } from '../http.ts'
 import type { SandboxState } from '../state.ts'
 import { createStreamDelivery, type StreamTarget } from './delivery.ts'
 import { disconnectFrame, parseReply, pingFrame, type Frame } from './frames.ts'
+import { handleOpen, STREAM_CONNECT_PATH, type Ticket } from './open.ts'
 
-export const STREAM_OPEN_PATH = '/v1.0/gateway/connections/open'
-export const STREAM_CONNECT_PATH = '/connect'
+export { STREAM_CONNECT_PATH, STREAM_OPEN_PATH } from './open.ts'
 /** After a SYSTEM disconnect the socket is closed this much later (DingTalk keeps TCP up a while). */
 export const DISCONNECT_CLOSE_MS = 1_000
-const BODY_LIMIT = 64 * 1024
-
-type Subscription = { type: string; topic: string }
-type Ticket = { expiresAt: number; subscriptions: Subscription[] }
 
 export type StreamConnection = StreamTarget & {
   seq: number
@@ -43,16 +38,6 @@ export type StreamGatewayOptions = { config: SandboxConfig; state: SandboxState;
 function appIdOf(appKey: string): string {
   const hex = createHash('sha256').update(appKey).digest('hex')
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`
-}
-
-function subscriptionsOf(value: unknown): Subscription[] | undefined {
-  if (!Array.isArray(value) || value.length === 0) return undefined
-  const list: Subscription[] = []
-  for (const item of value) {
-    if (!isRecord(item) || typeof item.type !== 'string' || typeof item.topic !== 'string') return undefined
-    list.push({ type: item.type, topic: item.topic })
-  }
-  return list
 }
 
 function refuseUpgrade(socket: Duplex, status: number, reason: string, message: string): void {
@@ -154,40 +139,7 @@ export function createStreamGateway({ config, state, now, logger }: StreamGatewa
     delivery,
     connections: () => connections,
 
-    /** `POST /v1.0/gateway/connections/open`: not IP-whitelisted, credentials checked like the token endpoint. */
-    async handleOpen(req: IncomingMessage, res: ServerResponse): Promise<void> {
-      const down = state.faults.dingtalkDown
-      if (down === 'reset') return void req.socket.destroy()
-      if (down === 'hang') return
-      if (down === '503') return sendJson(res, e.unavailable().status, e.unavailable().body)
-      if (req.method !== 'POST') return sendJson(res, e.notFound().status, e.notFound().body)
-      const parsed = parseJson(await readBody(req, BODY_LIMIT))
-      const input = parsed.ok && isRecord(parsed.value) ? parsed.value : {}
-      const { clientId, clientSecret } = input
-      if (typeof clientId !== 'string' || clientId === '' || typeof clientSecret !== 'string' || clientSecret === '') {
-        const reply = e.invalidParameter('clientId和clientSecret不能为空')
-        return sendJson(res, reply.status, reply.body)
-      }
-      if (clientId !== config.dingtalk.appKey || clientSecret !== config.dingtalk.appSecret) {
-        const reply = e.invalidClient()
-        return sendJson(res, reply.status, reply.body)
-      }
-      const subscriptions = subscriptionsOf(input.subscriptions)
-      if (!subscriptions) {
-        const reply = e.invalidParameter('subscriptions不能为空')
-        return sendJson(res, reply.status, reply.body)
-      }
-      const ticket = randomUUID()
-      tickets.set(ticket, { expiresAt: now() + config.stream.ticketTtlMs, subscriptions })
-      const endpoint = `ws://${req.headers.host ?? `${config.host}:${config.port}`}${STREAM_CONNECT_PATH}`
-      // without Accept: application/json DingTalk answers XML (dingtalk.md §6)
-      if (!String(req.headers.accept ?? '').includes('application/json')) {
-        const xml = `<OpenConnectionResponse><endpoint>${endpoint}</endpoint><ticket>${ticket}</ticket></OpenConnectionResponse>`
-        res.writeHead(200, { 'content-type': 'application/xml;charset=utf-8', 'content-length': Buffer.byteLength(xml) }).end(xml)
-        return
-      }
-      sendJson(res, 200, { endpoint, ticket })
-    },
+    handleOpen: (req: IncomingMessage, res: ServerResponse) => handleOpen({ config, state, now, tickets }, req, res),
 
     /** The http server's `upgrade` event; false when the path is not the Stream endpoint. */
     handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
