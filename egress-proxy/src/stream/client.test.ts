@@ -110,6 +110,16 @@ describe('Stream client: events', () => {
     expect(eventIds(worker)).toHaveLength(2)
   })
 
+  it('forwards an event sent again during a slow forward only once, and acks both sends after the worker 2xx', async () => {
+    const { sandbox, worker } = await setUp({ redeliverMs: 150 }, () => ({ delayMs: 500, body: { recorded: true } }))
+    await startClient(sandbox, worker)
+    await createInstance(sandbox)
+    await eventually(async () => (await events(sandbox)).data[0]?.deliveries >= 2, 'a second send', 2_000)
+    await eventually(async () => (await events(sandbox)).summary.acked === 1, 'the ack')
+    await eventually(async () => (await events(sandbox)).data[0].acks >= 2, 'both sends acked')
+    expect(eventIds(worker)).toHaveLength(1)
+  })
+
   it('echoes SYSTEM pings', async () => {
     const { sandbox, worker } = await setUp({ pingMs: 40 })
     await startClient(sandbox, worker)

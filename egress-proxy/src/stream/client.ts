@@ -74,6 +74,8 @@ export function createStreamClient(options: StreamClientOptions): StreamClient {
   let stopped = false
   let failures = 0
   let retryTimer: NodeJS.Timeout | undefined
+  /** eventId → outcome of the forward in flight (true = the worker recorded it). */
+  const forwarding = new Map<string, Promise<boolean>>()
 
   function send(connection: Connection, text: string): boolean {
     if (connection.ws.readyState !== WebSocket.OPEN) return false
@@ -103,16 +105,32 @@ export function createStreamClient(options: StreamClientOptions): StreamClient {
       log.error(summary, 'dingtalk stream event not forwarded: data is not a JSON object')
       return
     }
+    // DingTalk resends an event that is still being forwarded (a slow worker): wait for that forward
+    const eventId = frame.headers.eventId
+    let outcome = eventId ? forwarding.get(eventId) : undefined
     const requestId = randomUUID()
-    const work = forwardEvent(options.worker, body, requestId).then(
-      (result) => {
-        const acked = send(connection, eventAck(messageId))
-        log.info({ ...summary, workerRequestId: requestId, workerStatus: result.status, acked }, acked ? 'dingtalk event recorded by the worker' : 'dingtalk event recorded by the worker; ack not sent (connection closed), DingTalk will redeliver')
-      },
-      (error: unknown) => {
-        log.error({ ...summary, workerRequestId: requestId, reason: (error as Error).message }, 'dingtalk event not recorded; not acknowledged, DingTalk will redeliver')
-      },
-    )
+    if (!outcome) {
+      outcome = forwardEvent(options.worker, body, requestId).then(
+        (result) => {
+          log.info({ ...summary, workerRequestId: requestId, workerStatus: result.status }, 'dingtalk event recorded by the worker')
+          return true
+        },
+        (error: unknown) => {
+          log.error({ ...summary, workerRequestId: requestId, reason: (error as Error).message }, 'dingtalk event not recorded; not acknowledged, DingTalk will redeliver')
+          return false
+        },
+      )
+      if (eventId) {
+        forwarding.set(eventId, outcome)
+        void outcome.finally(() => forwarding.delete(eventId))
+      }
+    } else {
+      log.info(summary, 'dingtalk event sent again while its forward is in flight; waiting for that forward')
+    }
+    const work = outcome.then((recorded) => {
+      if (!recorded) return
+      if (!send(connection, eventAck(messageId))) log.warn(summary, 'ack not sent: the connection closed; DingTalk will redeliver')
+    })
     connection.inflight.add(work)
     void work.finally(() => connection.inflight.delete(work))
   }
