@@ -9,7 +9,8 @@ import type { FetchLike } from '../egress.ts'
 import { forwardEvent, type WorkerClientOptions } from '../worker-client.ts'
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.ts'
 import { eventAck, parseFrame, pingEcho, workerBody, type DownstreamFrame } from './frames.ts'
-import { connectUrl, openConnection, StreamOpenError } from './open.ts'
+import { dial, type Connection } from './connection.ts'
+import type { StreamOpenError } from './open.ts'
 
 export const FORWARDED_STREAM_EVENTS = new Set(['bpms_instance_change'])
 
@@ -36,16 +37,6 @@ export type StreamClientOptions = {
   closeTimeoutMs?: number
 }
 
-type Connection = {
-  id: string
-  ws: WebSocket
-  openedAt: number
-  lastFrameAt?: number
-  silenceTimer?: NodeJS.Timeout
-  inflight: Set<Promise<void>>
-  disconnected: boolean
-  closed: Promise<void>
-}
 
 export type StreamDetails = { check: StreamCheck; connectedSince: number | null; lastFrameAt: number | null; connections: number; failures: number }
 
@@ -164,26 +155,13 @@ export function createStreamClient(options: StreamClientOptions): StreamClient {
   }
 
   async function connect(): Promise<Connection> {
-    const opened = await openConnection({ apiBase: options.apiBase, appKey: options.appKey, appSecret: options.appSecret, fetch, dispatcher: options.dispatcher, timeoutMs: connectTimeoutMs })
-    const ws = new WebSocket(connectUrl(opened), { dispatcher: options.dispatcher })
-    const connection: Connection = { id: randomUUID(), ws, openedAt: 0, inflight: new Set(), disconnected: false, closed: Promise.resolve() }
-    connection.closed = new Promise((done) => ws.addEventListener('close', () => done()))
-    ws.addEventListener('message', (event) => onFrame(connection, typeof event.data === 'string' ? event.data : Buffer.from(event.data as ArrayBuffer).toString('utf8')))
-    ws.addEventListener('close', (event) => onClose(connection, event.code))
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        ws.close()
-        reject(new StreamOpenError('the Stream WebSocket handshake did not finish in time', null))
-      }, connectTimeoutMs)
-      ws.addEventListener('open', () => {
-        clearTimeout(timer)
-        connection.openedAt = now()
-        resolve()
-      })
-      ws.addEventListener('error', () => {
-        clearTimeout(timer)
-        reject(new StreamOpenError('the Stream WebSocket was refused', null))
-      })
+    const connection = await dial({
+      open: { apiBase: options.apiBase, appKey: options.appKey, appSecret: options.appSecret, fetch, dispatcher: options.dispatcher, timeoutMs: connectTimeoutMs },
+      dispatcher: options.dispatcher,
+      timeoutMs: connectTimeoutMs,
+      now,
+      onFrame,
+      onClose,
     })
     all.add(connection)
     return connection
