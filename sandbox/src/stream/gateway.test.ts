@@ -174,6 +174,30 @@ describe('Stream gateway: events', () => {
     await eventually(async () => (await summary(s)).summary.acked === 1, 'acked')
   })
 
+  it('sends the last event once more on Push last event again, same eventId, outside the summary', async () => {
+    const s = await setUp()
+    const c = await client(s)
+    const id = await createInstance(s)
+    await eventually(async () => (await summary(s)).summary.acked === 1, 'acked')
+    const pushed = await call(s.url, `/_sandbox/instances/${id}/push`, { method: 'POST' })
+    expect(pushed.status).toBe(200)
+    expect(pushed.body.delivery).toMatchObject({ channel: 'stream', manual: true, status: 'delivered' })
+    expect(c.events()).toHaveLength(2)
+    expect(c.events()[1].headers.eventId).toBe(c.events()[0].headers.eventId)
+    expect((await summary(s)).summary).toMatchObject({ events: 1, acked: 1, duplicateAcks: 0 })
+  })
+
+  it('with the pushBlocked fault sends nothing and lists the event as failed after the attempts', async () => {
+    const s = await setUp({ redeliverMs: 50, attempts: 2 })
+    const c = await client(s)
+    await call(s.url, '/_sandbox/faults', { body: { pushBlocked: true } })
+    await createInstance(s)
+    const log = await eventually(async () => ((await summary(s)).summary.failed === 1 ? await summary(s) : undefined), 'failed')
+    expect(log.data[0].attempts.map((a: any) => a.outcome)).toEqual(['blocked', 'blocked'])
+    expect(c.events()).toHaveLength(0)
+    expect(s.state.failedPushes).toHaveLength(1)
+  })
+
   it('uses HTTP push, not the Stream, when SANDBOX_EVENTS=http', async () => {
     const s = await setUp({}, { events: 'http' })
     const c = await client(s)
