@@ -22,11 +22,17 @@ export type ProxyConfig = Readonly<{
     oapiBase: URL
   }>
   egressLocalAddress: string | undefined
+  /** DINGTALK_EVENTS: how DingTalk's approval events arrive — the Stream connection (default) or HTTP push. */
+  events: EventsChannel
+  /** STREAM_SILENCE_MS: no Stream frame for this long means a dead (zombie) connection. */
+  streamSilenceMs: number
   logLevel: LogLevel
   logPretty: boolean
 }>
 
 export type Env = Record<string, string | undefined>
+
+export type EventsChannel = 'stream' | 'http'
 
 export class ConfigError extends Error {
   readonly variable: string
@@ -114,6 +120,11 @@ export async function loadConfig(env: Env): Promise<ProxyConfig> {
   const pretty = (optional(env, 'LOG_PRETTY') ?? '0').toLowerCase()
   if (!['0', '1', 'true', 'false'].includes(pretty)) throw new ConfigError('LOG_PRETTY', 'must be 1 or 0')
 
+  const events = (optional(env, 'DINGTALK_EVENTS') ?? 'stream').toLowerCase() as EventsChannel
+  if (events !== 'stream' && events !== 'http') throw new ConfigError('DINGTALK_EVENTS', 'must be stream or http')
+  const silenceRaw = optional(env, 'STREAM_SILENCE_MS') ?? '60000'
+  if (!/^\d+$/.test(silenceRaw) || Number(silenceRaw) < 100) throw new ConfigError('STREAM_SILENCE_MS', 'must be a whole number of milliseconds, at least 100')
+
   const config: ProxyConfig = {
     port: port(env, 'PORT', 8788),
     host: optional(env, 'HOST') ?? '0.0.0.0',
@@ -130,6 +141,8 @@ export async function loadConfig(env: Env): Promise<ProxyConfig> {
       oapiBase: baseUrl(env, 'DINGTALK_OAPI_BASE', 'https://oapi.dingtalk.com'),
     }),
     egressLocalAddress,
+    events,
+    streamSilenceMs: Number(silenceRaw),
     logLevel,
     logPretty: pretty === '1' || pretty === 'true',
   }

@@ -12,13 +12,15 @@ export type ReadinessOptions = {
   now: () => number
   cacheMs?: number
   timeoutMs?: number
+  /** The events channel (Stream) check, read fresh on every probe; absent = not checked. */
+  events?: () => CheckResult
 }
 
 export type CheckResult = 'ok' | string
 
 export type Readiness = {
   ready: boolean
-  checks: { config: CheckResult; token: CheckResult; worker: CheckResult }
+  checks: { config: CheckResult; token: CheckResult; worker: CheckResult; events?: CheckResult }
 }
 
 /** Any HTTP answer from the worker counts as reachable; only a network error or timeout does not. */
@@ -52,9 +54,12 @@ export function createReadiness(options: ReadinessOptions): () => Promise<Readin
     const [token, worker] = await Promise.all([checkToken(options.tokens), checkWorker(options)])
     return { ready: token === 'ok' && worker === 'ok', checks: { config: 'ok', token, worker } }
   }
-  return () => {
+  return async () => {
     const now = options.now()
     if (!cached || now - cached.at >= (options.cacheMs ?? 5_000)) cached = { at: now, value: run() }
-    return cached.value
+    const result = await cached.value
+    if (!options.events) return result
+    const events = options.events()
+    return { ready: result.ready && events === 'ok', checks: { ...result.checks, events } }
   }
 }

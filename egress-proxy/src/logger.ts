@@ -23,6 +23,8 @@ export const REDACT_PATHS = [
   'aesKey',
   'encrypt',
   'privateJwk',
+  'ticket',
+  'clientSecret',
   '*.authorization',
   '*.proof',
   '*.appSecret',
@@ -32,6 +34,8 @@ export const REDACT_PATHS = [
   '*.aesKey',
   '*.encrypt',
   '*.privateJwk',
+  '*.ticket',
+  '*.clientSecret',
 ]
 
 export type CreateLoggerOptions = {

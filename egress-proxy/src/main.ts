@@ -3,6 +3,7 @@
 import { buildServer } from './server.ts'
 import { ConfigError, loadConfig } from './config.ts'
 import { createLogger } from './logger.ts'
+import { streamFromConfig } from './stream/from-config.ts'
 
 async function main(): Promise<void> {
   let config
@@ -18,16 +19,20 @@ async function main(): Promise<void> {
     throw error
   }
 
-  const app = buildServer({ config, logger })
+  // DINGTALK_EVENTS=stream: the outbound Stream connection replaces the inbound HTTP push
+  const stream = streamFromConfig(config, logger)
+  const app = buildServer({ config, logger, eventsStatus: stream?.status })
   const address = await app.listen()
-  logger.info({ address: address.address, port: address.port, egressLocalAddress: config.egressLocalAddress ?? null }, 'egress proxy listening')
+  logger.info({ address: address.address, port: address.port, egressLocalAddress: config.egressLocalAddress ?? null, events: config.events }, 'egress proxy listening')
+  stream?.start()
 
   let stopping = false
   const stop = (signal: string) => {
     if (stopping) return
     stopping = true
     logger.info({ signal }, 'shutting down: draining in-flight requests')
-    app.close().then(
+    // the Stream keeps running while the server drains, then closes after its in-flight events
+    app.close().then(() => stream?.close()).then(
       () => {
         logger.info('stopped')
         logger.flush()

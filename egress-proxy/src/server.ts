@@ -41,6 +41,8 @@ export type BuildServerOptions = {
   /** Clock in milliseconds; `Date.now` by default. */
   now?: () => number
   tuning?: Partial<ProxyTuning>
+  /** The events channel's readiness (the Stream client's `status`); not checked when absent. */
+  eventsStatus?: () => 'ok' | 'STREAM_DISCONNECTED'
 }
 
 export type ProxyApp = {
@@ -104,7 +106,7 @@ export function buildServer(options: BuildServerOptions): ProxyApp {
     worker: { workerUrl: config.workerUrl, key: config.proxyKey, fetch, dispatcher: egress.worker, now, timeoutMs: tuning.workerTimeoutMs },
     now,
   }
-  const readiness = createReadiness({ tokens, workerUrl: config.workerUrl, fetch, dispatcher: egress.worker, now, cacheMs: tuning.readinessCacheMs })
+  const readiness = createReadiness({ tokens, workerUrl: config.workerUrl, fetch, dispatcher: egress.worker, now, cacheMs: tuning.readinessCacheMs, events: options.eventsStatus })
 
   const routes = new Map<string, Route>([
     ['/dingtalk/events', only(['POST'], (req, res, log) => handleCallback(callback, req, res, log))],

@@ -1,12 +1,13 @@
 // What happens to instances, shared by the DingTalk API and the control API: start, approve,
-// reject, withdraw — each recording the `bpms_instance_change` event and handing it to the pusher.
+// reject, withdraw — each recording the `bpms_instance_change` event and handing it to the event
+// channel (HTTP push or Stream).
 import { randomUUID } from 'node:crypto'
 import type { SandboxConfig } from './config.ts'
 import { SandboxError } from './errors.ts'
 import type { Decision, EventType, Instance, NewInstance } from './instance.ts'
 import { createInstance, decideInstance, recordEvent, terminateInstance } from './instance.ts'
 import { consoleUrl } from './instance-views.ts'
-import type { Pusher } from './pusher.ts'
+import type { EventChannel } from './event-channel.ts'
 import type { Delivery, PushSpelling, SandboxState } from './state.ts'
 import { businessIdPrefix } from './times.ts'
 
@@ -21,9 +22,9 @@ export type Approvals = {
   redeliver(id: string, spelling?: PushSpelling): Promise<Delivery>
 }
 
-export type ApprovalsOptions = { config: SandboxConfig; state: SandboxState; now: () => number; pusher: Pusher; onChange?: () => void }
+export type ApprovalsOptions = { config: SandboxConfig; state: SandboxState; now: () => number; channel: EventChannel; onChange?: () => void }
 
-export function createApprovals({ config, state, now, pusher, onChange }: ApprovalsOptions): Approvals {
+export function createApprovals({ config, state, now, channel, onChange }: ApprovalsOptions): Approvals {
   function emit(instance: Instance, type: EventType, spelling: PushSpelling): void {
     const event = recordEvent(instance, type, {
       eventId: randomUUID(),
@@ -33,7 +34,7 @@ export function createApprovals({ config, state, now, pusher, onChange }: Approv
     })
     onChange?.()
     // after the current answer is written, as DingTalk pushes asynchronously
-    setImmediate(() => pusher.deliver(instance.id, event, spelling))
+    setImmediate(() => channel.deliver(instance.id, event, spelling))
   }
 
   function running(id: string): Instance {
@@ -84,7 +85,7 @@ export function createApprovals({ config, state, now, pusher, onChange }: Approv
       if (!instance) throw new SandboxError('SANDBOX_NOT_FOUND', `no instance ${id}`)
       const event = instance.events.at(-1)
       if (!event) throw new SandboxError('SANDBOX_NO_EVENT', `instance ${id} has no event yet`)
-      return pusher.redeliver(id, event, spelling)
+      return channel.redeliver(id, event, spelling)
     },
   }
 }

@@ -38,7 +38,24 @@ export type SandboxConfig = Readonly<{
   }>
   /** JSON file that keeps emails and instances across restarts; undefined = memory only. */
   stateFile: string | undefined
+  /** Which channel instance events use: HTTP push or the Stream gateway (dingtalk.md §6). */
+  events: SandboxEvents
+  stream: Readonly<{
+    /** spread: round-robin over live connections; takeover: the newest connection gets every event. */
+    mode: StreamMode
+    /** Interval of SYSTEM pings on each connection. */
+    pingMs: number
+    /** An event not acknowledged SUCCESS within this is sent again. */
+    redeliverMs: number
+    /** Sends of one event (first included) before it goes to the failed-push list. */
+    attempts: number
+    /** Lifetime of a ticket from connections/open (single use). */
+    ticketTtlMs: number
+  }>
 }>
+
+export type SandboxEvents = 'http' | 'stream'
+export type StreamMode = 'spread' | 'takeover'
 
 export type SandboxConfigInput = {
   host?: string
@@ -48,6 +65,8 @@ export type SandboxConfigInput = {
   push?: Partial<SandboxConfig['push']>
   mail?: Partial<SandboxConfig['mail']>
   stateFile?: string
+  events?: SandboxEvents
+  stream?: Partial<SandboxConfig['stream']>
 }
 
 /** Local stand-in values (the launcher may reuse them); never used against the real DingTalk. */
@@ -67,6 +86,12 @@ export const SANDBOX_DEFAULTS = Object.freeze({
   pushTimeoutMs: 2_500,
   checkUrlTimeoutMs: 1_500,
   rateLimit: 2,
+  events: 'http' as SandboxEvents,
+  streamMode: 'spread' as StreamMode,
+  streamPingMs: 20_000,
+  streamRedeliverMs: 60_000,
+  streamAttempts: 3,
+  streamTicketTtlMs: 60_000,
 })
 
 const AES_KEY = /^[A-Za-z0-9]{43}$/
@@ -130,8 +155,24 @@ export function defineSandboxConfig(input: SandboxConfigInput = {}): SandboxConf
   for (const key of apiKeys ?? []) if (!key.startsWith('re_')) fail('RESEND_API_KEYS', 'every key must start with re_')
   const mail = Object.freeze({ apiKeys, rateLimit: checkCount('RESEND_RATE_LIMIT', m.rateLimit ?? d.rateLimit) })
 
+  const events = input.events ?? d.events
+  if (events !== 'http' && events !== 'stream') fail('SANDBOX_EVENTS', 'must be http or stream')
+  const st = input.stream ?? {}
+  const stream = Object.freeze({
+    mode: st.mode ?? d.streamMode,
+    pingMs: checkCount('SANDBOX_STREAM_PING_MS', st.pingMs ?? d.streamPingMs),
+    redeliverMs: checkCount('SANDBOX_STREAM_REDELIVER_MS', st.redeliverMs ?? d.streamRedeliverMs),
+    attempts: checkCount('SANDBOX_STREAM_ATTEMPTS', st.attempts ?? d.streamAttempts, 100),
+    ticketTtlMs: checkCount('SANDBOX_STREAM_TICKET_TTL_MS', st.ticketTtlMs ?? d.streamTicketTtlMs),
+  })
+  if (stream.mode !== 'spread' && stream.mode !== 'takeover') fail('SANDBOX_STREAM_MODE', 'must be spread or takeover')
+  if (stream.pingMs < 10) fail('SANDBOX_STREAM_PING_MS', 'must be at least 10')
+  if (stream.redeliverMs < 10) fail('SANDBOX_STREAM_REDELIVER_MS', 'must be at least 10')
+  if (stream.attempts < 1) fail('SANDBOX_STREAM_ATTEMPTS', 'must be at least 1')
+  if (stream.ticketTtlMs < 1) fail('SANDBOX_STREAM_TICKET_TTL_MS', 'must be at least 1')
+
   const publicUrl = checkUrl('SANDBOX_PUBLIC_URL', input.publicUrl ?? `http://${host}:${port}`).replace(/\/+$/, '')
-  return Object.freeze({ host, port, publicUrl, dingtalk, push, mail, stateFile: input.stateFile || undefined })
+  return Object.freeze({ host, port, publicUrl, dingtalk, push, mail, stateFile: input.stateFile || undefined, events, stream })
 }
 
 function list(value: string): string[] {
@@ -177,5 +218,13 @@ export function readSandboxConfig(env: NodeJS.ProcessEnv = process.env): Sandbox
       rateLimit: integer('RESEND_RATE_LIMIT', env.RESEND_RATE_LIMIT),
     },
     stateFile: env.SANDBOX_STATE_FILE || undefined,
+    events: (env.SANDBOX_EVENTS?.trim() || undefined) as SandboxEvents | undefined,
+    stream: {
+      mode: (env.SANDBOX_STREAM_MODE?.trim() || undefined) as StreamMode | undefined,
+      pingMs: integer('SANDBOX_STREAM_PING_MS', env.SANDBOX_STREAM_PING_MS),
+      redeliverMs: integer('SANDBOX_STREAM_REDELIVER_MS', env.SANDBOX_STREAM_REDELIVER_MS),
+      attempts: integer('SANDBOX_STREAM_ATTEMPTS', env.SANDBOX_STREAM_ATTEMPTS),
+      ticketTtlMs: integer('SANDBOX_STREAM_TICKET_TTL_MS', env.SANDBOX_STREAM_TICKET_TTL_MS),
+    },
   })
 }

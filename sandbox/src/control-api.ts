@@ -16,7 +16,15 @@ const BODY_LIMIT = 64 * 1024
 const MAX_MAIL_DELAY_MS = 60_000
 const MAX_CREATE_DELAY_MS = 120_000
 
-export type ControlOptions = { state: SandboxState; now: () => number; approvals: Approvals; pusher: Pusher; onChange?: () => void }
+export type ControlOptions = {
+  state: SandboxState
+  now: () => number
+  approvals: Approvals
+  pusher: Pusher
+  onChange?: () => void
+  /** Also run by `POST /_sandbox/reset` (the Stream gateway drops its pending events). */
+  onReset?: () => void
+}
 
 type Input = Record<string, unknown>
 
@@ -91,7 +99,7 @@ function contentDisposition(filename: string): string {
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(filename)}`
 }
 
-export function createControlApi({ state, now, approvals, pusher, onChange }: ControlOptions) {
+export function createControlApi({ state, now, approvals, pusher, onChange, onReset }: ControlOptions) {
   function instanceJson(id: string) {
     const instance = approvals.find(id)
     if (!instance) throw new SandboxError('SANDBOX_NOT_FOUND', `no instance ${id}`)
@@ -190,6 +198,7 @@ export function createControlApi({ state, now, approvals, pusher, onChange }: Co
     }
     if (method === 'POST' && path === '/reset') {
       pusher.cancel()
+      onReset?.()
       resetState(state)
       onChange?.()
       return sendJson(res, 200, { data: { reset: true } })

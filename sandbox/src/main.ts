@@ -20,7 +20,7 @@ sandbox.server.on('error', (error) => {
 sandbox.server.listen(config.port, config.host, () => {
   const { dingtalk, push } = config
   logger.info(
-    { url: config.publicUrl, pushUrl: push.url ?? null, allowedIps: dingtalk.allowedIps, retryDelays: push.retryDelays, mailRateLimit: config.mail.rateLimit },
+    { url: config.publicUrl, events: config.events, streamMode: config.stream.mode, pushUrl: push.url ?? null, allowedIps: dingtalk.allowedIps, retryDelays: push.retryDelays, mailRateLimit: config.mail.rateLimit },
     `sandbox listening on http://${config.host}:${config.port}`,
   )
 })

@@ -17,6 +17,8 @@ import { homePage } from './pages/home-page.ts'
 import { inboxPage } from './pages/inbox-page.ts'
 import { createPersistence } from './persistence.ts'
 import { createPusher } from './pusher.ts'
+import { createStreamControl } from './stream/control.ts'
+import { createStreamGateway, STREAM_OPEN_PATH } from './stream/gateway.ts'
 import type { SandboxState } from './state.ts'
 import { createState } from './state.ts'
 import { createTurnstile, createTurnstileState, type TurnstileState } from './turnstile/routes.ts'
@@ -40,12 +42,19 @@ export function buildSandbox({ config, logger = pino({ enabled: false }), now = 
   persistence.load()
   const onChange = () => persistence.changed()
   const pusher = createPusher({ config, state, now, logger })
-  const approvals = createApprovals({ config, state, now, pusher, onChange })
+  const stream = createStreamGateway({ config, state, now, logger })
+  const streamControl = createStreamControl(stream)
+  const channel = config.events === 'stream' ? stream.delivery : pusher
+  const approvals = createApprovals({ config, state, now, channel, onChange })
   const dingtalk = createGateway({ config, state, now, routes: dingtalkRoutes({ config, state, now, approvals }) })
   const mailbox = createMailbox({ config, state, now, onChange })
-  const control = createControlApi({ state, now, approvals, pusher, onChange })
   const turnstileState = createTurnstileState()
   const turnstile = createTurnstile(turnstileState, now)
+  const onReset = () => {
+    stream.reset()
+    turnstileState.tokens.clear()
+  }
+  const control = createControlApi({ state, now, approvals, pusher, onChange, onReset })
 
   function page(res: ServerResponse, url: URL): boolean {
     if (url.pathname === '/') {
@@ -74,7 +83,9 @@ export function buildSandbox({ config, logger = pino({ enabled: false }), now = 
       return sendJson(res, 403, { error: { code: 'SANDBOX_CROSS_SITE', message: 'cross-site requests are refused' } })
     }
     if (path === '/emails' || path.startsWith('/emails/')) return mailbox(req, res, url)
+    if (path.startsWith('/_sandbox/stream/') && (await streamControl(req, res, path.slice('/_sandbox'.length)))) return
     if (path === '/_sandbox' || path.startsWith('/_sandbox/')) return control(req, res, url)
+    if (path === STREAM_OPEN_PATH) return stream.handleOpen(req, res)
     if (req.method === 'GET' && page(res, url)) return
     if (path === '/favicon.ico') {
       res.writeHead(204).end()
@@ -101,11 +112,18 @@ export function buildSandbox({ config, logger = pino({ enabled: false }), now = 
     })
   })
 
+  // the Stream gateway's WebSocket endpoint lives on this port too (dingtalk.md §6)
+  server.on('upgrade', (req, socket, head) => {
+    if (stream.handleUpgrade(req, socket, head)) return
+    socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n')
+  })
+
   return {
     server,
     state,
     turnstile: turnstileState,
     async close() {
+      await stream.close()
       await pusher.close()
       persistence.flush()
       server.closeAllConnections()

@@ -22,6 +22,8 @@ export type Delivery = {
   spelling: PushSpelling
   /** A one-shot delivery asked for through the control API: no retries. */
   manual: boolean
+  /** Set for events sent over the Stream gateway (attempt outcomes mapped onto PushOutcome). */
+  channel?: 'stream'
   status: DeliveryStatus
   attempts: PushAttempt[]
   nextAttemptAt?: number
