@@ -31,6 +31,8 @@ const stack = await startStack({
   root,
   ports,
   egressAddress: process.env.EGRESS_LOCAL_ADDRESS || '127.0.0.2',
+  // DingTalk's recommended channel: the proxy opens the connection, nothing listens for DingTalk.
+  events: process.env.DINGTALK_EVENTS === 'http' ? 'http' : 'stream',
 }).catch((error: Error) => {
   console.error(`licensedesk: could not start: ${error.message}`)
   process.exit(1)
