@@ -237,6 +237,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
             DINGTALK_CALLBACK_AES_KEY: dingtalk.aesKey,
             DINGTALK_API_BASE: sandboxUrl,
             DINGTALK_OAPI_BASE: sandboxUrl,
+            DINGTALK_PROCESS_CODE: PROCESS_CODE,
+            DINGTALK_ORIGINATOR_USER_ID: 'licensedesk-bot',
+            DINGTALK_EVENTS: 'http',
+            PROXY_ID: `proxy-${ports.proxy}`,
+            // The stack stops a part with SIGTERM and SIGKILLs it after 5 s: drain well within that.
+            DRAIN_DELAY_MS: '1000',
+            DRAIN_TIMEOUT_MS: '3000',
             EGRESS_LOCAL_ADDRESS: egressAddress,
             LOG_LEVEL: 'info',
             LOG_PRETTY: output === 'inherit' ? '1' : '',
