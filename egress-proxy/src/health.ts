@@ -42,10 +42,10 @@ async function checkToken(tokens: TokenCache): Promise<CheckResult> {
 
 /** HTTP push: the callback token and AES key must make a working cipher (a round trip). */
 export function checkCallbackConfig(dingtalk: ProxyConfig['dingtalk']): CheckResult {
+  if (!dingtalk.callbackToken || /\s/.test(dingtalk.callbackToken)) return 'CALLBACK_CONFIG_INVALID'
   try {
     const crypto = new DingTalkCrypto({ token: dingtalk.callbackToken, aesKey: dingtalk.callbackAesKey, ownerKey: dingtalk.ownerKey })
     const probe = '{"EventType":"check_url"}'
-    if (/\s/.test(dingtalk.callbackToken) || !dingtalk.callbackToken) return 'CALLBACK_CONFIG_INVALID'
     return crypto.decrypt(crypto.encrypt(probe)) === probe ? 'ok' : 'CALLBACK_CONFIG_INVALID'
   } catch {
     return 'CALLBACK_CONFIG_INVALID'

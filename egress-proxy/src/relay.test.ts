@@ -285,7 +285,7 @@ describe('relay: invalid token', () => {
 describe('relay: timeouts and source address', () => {
   it('answers 504 UPSTREAM_TIMEOUT when DingTalk received the call but is too slow', async () => {
     await proxy.close()
-    proxy = await startProxy(makeEnv(keys, { dingtalk: dingtalk.url, worker: worker.url }), { tuning: { relayTimeoutMs: 200 } })
+    proxy = await startProxy(makeEnv(keys, { dingtalk: dingtalk.url, worker: worker.url }, { UPSTREAM_TIMEOUT_MS: '200' }))
     dingtalk.on('/v1.0/workflow/processInstances', () => ({ delayMs: 1_000, body: {} }))
     const res = await signedRelay(proxy, keys, 'GET', GET_INSTANCE)
     expect(res.status).toBe(504)
