@@ -50,9 +50,10 @@ export class UpstreamClient {
       const attempt = this.#pending.get(req)
       if (!attempt) return void proxyReq.destroy()
       attempt.proxyReq = proxyReq
-      // A pooled keep-alive socket is already connected; a new one connects later.
+      // A pooled keep-alive socket is already connected; a new one connects later (for TLS: once the
+      // handshake is done, as nothing of the call can leave before it).
       if (!socket.connecting) attempt.sent = true
-      else socket.once('connect', () => (attempt.sent = true))
+      else socket.once('encrypted' in socket ? 'secureConnect' : 'connect', () => (attempt.sent = true))
     })
     this.#proxy.on('proxyRes', (proxyRes, req) => {
       const attempt = this.#pending.get(req)
