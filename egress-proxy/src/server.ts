@@ -1,6 +1,5 @@
-// Builds the proxy's HTTP server (routes, error boundary, request logs, drain and close) from a loaded
-// config. Listening is the caller's business: main.ts in production, tests on port 0. The drain is
-// the one of docs/proxy.md: report draining, keep listening DRAIN_DELAY_MS, then close and finish.
+// Builds the proxy's HTTP server (routes, error boundary, request logs) from a loaded config; the
+// drain lives in lifecycle.ts. Listening is the caller's business: main.ts in production, tests on port 0.
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Logger } from 'pino'
@@ -13,6 +12,7 @@ import { createEgress, type FetchLike } from './egress.ts'
 import { MethodNotAllowedError, NotAllowedError, NotFoundError, ProxyDrainingError, ProxyError } from './errors.ts'
 import { createReadiness, type EventsCheck } from './health.ts'
 import { pathOf, requestIdOf, sendError, sendJson } from './http-util.ts'
+import { createLifecycle, type Hook } from './lifecycle.ts'
 import { loggableUrl } from './logger.ts'
 import { handleRelay, type RelayDeps } from './relay.ts'
 import { TokenCache } from './token-cache.ts'
@@ -52,8 +52,6 @@ export type BuildServerOptions = {
   eventsCheck?: EventsCheck
   tuning?: Partial<ProxyTuning>
 }
-
-export type Hook = () => void | Promise<void>
 
 export type ProxyApp = {
   server: http.Server
@@ -143,16 +141,13 @@ export function buildServer(options: BuildServerOptions): ProxyApp {
     now,
   }
 
-  let draining = false
   let eventsCheck = options.eventsCheck
-  const drainHooks: Hook[] = []
-  const closeHooks: Hook[] = []
   const readiness = createReadiness({
     config,
     tokens,
     worker: { fetch, dispatcher: egress.worker, now, timeoutMs: tuning.workerTimeoutMs },
     startedAt,
-    isDraining: () => draining,
+    isDraining: () => lifecycle.draining,
     eventsCheck: () => (eventsCheck ? eventsCheck() : 'STREAM_DISCONNECTED'),
     logger,
     cacheMs: tuning.readinessCacheMs,
@@ -183,7 +178,7 @@ export function buildServer(options: BuildServerOptions): ProxyApp {
   ])
 
   const relayRoute: Route = (req, res, log) => {
-    if (draining) {
+    if (lifecycle.draining) {
       req.resume()
       throw new ProxyDrainingError()
     }
@@ -200,7 +195,7 @@ export function buildServer(options: BuildServerOptions): ProxyApp {
     res.setHeader('x-request-id', reqId)
     res.setHeader(PROXY_ID_HEADER, config.proxyId)
     // While draining, every answer asks the client to open a new connection (to another proxy).
-    if (draining) res.setHeader('connection', 'close')
+    if (lifecycle.draining) res.setHeader('connection', 'close')
     res.on('close', () => {
       inflight -= 1
       const ms = Math.round(performance.now() - started)
@@ -222,51 +217,21 @@ export function buildServer(options: BuildServerOptions): ProxyApp {
   // Bounds slow clients: the relay and push bodies are small and DingTalk answers fast.
   server.requestTimeout = 30_000
 
-  const runHooks = async (hooks: Hook[], what: string) => {
-    const results = await Promise.allSettled(hooks.map(async (hook) => hook()))
-    for (const result of results) if (result.status === 'rejected') logger.error({ err: result.reason }, `${what} hook failed`)
-  }
+  const lifecycle = createLifecycle({
+    server,
+    logger,
+    drainDelayMs: tuning.drainDelayMs,
+    drainTimeoutMs: tuning.drainMs,
+    inflight: () => inflight,
+    closeOutbound: () => egress.close(),
+  })
 
-  const drain = () => {
-    if (draining) return
-    draining = true
-    logger.info({ inflight, drainDelayMs: tuning.drainDelayMs }, 'draining: readiness 503, new relays refused with PROXY_DRAINING')
-    void runHooks(drainHooks, 'drain')
-  }
-
-  let closed: Promise<void> | undefined
-  const close = () => {
-    closed ??= (async () => {
-      drain()
-      const stopped = new Promise<void>((resolve) => server.close(() => resolve()))
-      // Keep-alive connections become idle as their last response ends: close them as they do.
-      const sweeper = setInterval(() => server.closeIdleConnections(), 100)
-      server.closeIdleConnections()
-      let timer: NodeJS.Timeout | undefined
-      const finished = await Promise.race([
-        stopped.then(() => true),
-        new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), tuning.drainMs))),
-      ])
-      clearTimeout(timer)
-      clearInterval(sweeper)
-      if (!finished) {
-        logger.warn({ inflight }, 'drain timed out; closing remaining connections')
-        server.closeAllConnections()
-        await stopped
-      }
-      await runHooks(closeHooks, 'close')
-      await egress.close()
-    })()
-    return closed
-  }
-
-  let shuttingDown: Promise<void> | undefined
   return {
     server,
     tokens,
     startedAt,
     get draining() {
-      return draining
+      return lifecycle.draining
     },
     listen(port = config.port, host = config.host) {
       return new Promise((resolve, reject) => {
@@ -277,19 +242,11 @@ export function buildServer(options: BuildServerOptions): ProxyApp {
         })
       })
     },
-    drain,
-    close,
-    shutdown() {
-      shuttingDown ??= (async () => {
-        drain()
-        await new Promise((resolve) => setTimeout(resolve, tuning.drainDelayMs))
-        logger.info({ inflight, drainTimeoutMs: tuning.drainMs }, 'drain delay over: closing the listener, finishing in-flight work')
-        await close()
-      })()
-      return shuttingDown
-    },
-    onDrain: (hook) => void drainHooks.push(hook),
-    onClose: (hook) => void closeHooks.push(hook),
+    drain: () => lifecycle.drain(),
+    close: () => lifecycle.close(),
+    shutdown: () => lifecycle.shutdown(),
+    onDrain: (hook) => lifecycle.onDrain(hook),
+    onClose: (hook) => lifecycle.onClose(hook),
     setEventsCheck(check) {
       eventsCheck = check
     },
