@@ -285,6 +285,9 @@ export async function benchRelay(): Promise<RelayResult> {
     DINGTALK_CALLBACK_AES_KEY: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG',
     DINGTALK_API_BASE: dingtalk.url,
     DINGTALK_OAPI_BASE: dingtalk.url,
+    DINGTALK_PROCESS_CODE: 'PROC-SANDBOX-LICENSE-0001',
+    DINGTALK_ORIGINATOR_USER_ID: 'manager01',
+    DINGTALK_EVENTS: 'http',
     EGRESS_LOCAL_ADDRESS: EGRESS_ADDRESS,
     LOG_LEVEL: 'silent',
   })

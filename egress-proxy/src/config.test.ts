@@ -27,10 +27,20 @@ describe('config', () => {
     expect(config.logLevel).toBe('info')
     expect(config.logPretty).toBe(false)
     expect(config.egressLocalAddress).toBeUndefined()
+    expect(config.dingtalk.applicationField).toBe('申请编号')
+    expect(config.upstreamTimeoutMs).toBe(10_000)
     expect(config.workerKeys.size).toBe(1)
     expect(config.proxyKey.kid).toBe(JSON.parse(keys.proxyPrivate).kid)
     expect(Object.isFrozen(config)).toBe(true)
     expect(Object.isFrozen(config.dingtalk)).toBe(true)
+  })
+
+  it('defaults the proxy id to <hostname>-<6 hex>, stream events, 15 s drain delay and timeout', async () => {
+    const { PROXY_ID: _i, DINGTALK_EVENTS: _e, DRAIN_DELAY_MS: _d, DRAIN_TIMEOUT_MS: _t, ...rest } = env
+    const config = await loadConfig(rest)
+    expect(config.proxyId).toMatch(/^[A-Za-z0-9._-]+-[0-9a-f]{6}$/)
+    expect(config.events).toBe('stream')
+    expect([config.drainDelayMs, config.drainTimeoutMs]).toEqual([15_000, 15_000])
   })
 
   it('accepts a JWK Set for WORKER_PUBLIC_JWK and an explicit owner key', async () => {
@@ -54,6 +64,8 @@ describe('config', () => {
     'DINGTALK_APP_SECRET',
     'DINGTALK_CALLBACK_TOKEN',
     'DINGTALK_CALLBACK_AES_KEY',
+    'DINGTALK_PROCESS_CODE',
+    'DINGTALK_ORIGINATOR_USER_ID',
   ]
   for (const name of required) {
     it(`stops on a missing ${name}, naming it`, async () => {
@@ -78,6 +90,11 @@ describe('config', () => {
     ['EGRESS_LOCAL_ADDRESS', 'localhost'],
     ['LOG_LEVEL', 'loud'],
     ['LOG_PRETTY', 'yes'],
+    ['DINGTALK_EVENTS', 'websocket'],
+    ['PROXY_ID', 'has space'],
+    ['DRAIN_DELAY_MS', '-1'],
+    ['DRAIN_TIMEOUT_MS', '15s'],
+    ['UPSTREAM_TIMEOUT_MS', '999999'],
   ]
   for (const [name, value] of bad) {
     it(`stops on a bad ${name} (${value.slice(0, 20)}), naming it without echoing the value`, async () => {

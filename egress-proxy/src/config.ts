@@ -1,14 +1,28 @@
 // The proxy's configuration: read once from the environment, checked, keys imported, frozen.
 // Errors name the variable and never echo its value (most of them are secrets).
+import { randomBytes } from 'node:crypto'
 import { isIP } from 'node:net'
+import { hostname } from 'node:os'
 import { importPublicKeys, importSigningKey, type PublicKeySet, type SigningKey } from '../../proof/src/index.ts'
 import { CallbackCryptoError, DingTalkCrypto } from './dingtalk-crypto.ts'
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
 
+export type EventsMode = 'stream' | 'http'
+
 export type ProxyConfig = Readonly<{
   port: number
   host: string
+  /** Names this instance in `x-licensedesk-proxy`, readiness and the worker's `proxies` table. */
+  proxyId: string
+  /** Which channel brings DingTalk's events: the Stream connection or HTTP push. */
+  events: EventsMode
+  /** After SIGTERM: keep listening (and answering 503 PROXY_DRAINING) this long. */
+  drainDelayMs: number
+  /** Then: finish in-flight work for at most this long after the listener closes. */
+  drainTimeoutMs: number
+  /** Relay: how long DingTalk may take to answer once the call is sent. */
+  upstreamTimeoutMs: number
   workerUrl: URL
   workerKeys: PublicKeySet
   proxyKey: SigningKey
@@ -20,10 +34,14 @@ export type ProxyConfig = Readonly<{
     ownerKey: string
     apiBase: URL
     oapiBase: URL
+    /** The one approval process the relay serves: creates and instance queries must name it. */
+    processCode: string
+    /** The worker's originator: an instance GET is answered only for instances it started. */
+    originatorUserId: string
+    /** The form field carrying the application number (the worker's `applicationId` label). */
+    applicationField: string
   }>
   egressLocalAddress: string | undefined
-  /** DINGTALK_EVENTS: how DingTalk's approval events arrive — the Stream connection (default) or HTTP push. */
-  events: EventsChannel
   /** STREAM_SILENCE_MS: no Stream frame for this long means a dead (zombie) connection. */
   streamSilenceMs: number
   logLevel: LogLevel
@@ -32,7 +50,8 @@ export type ProxyConfig = Readonly<{
 
 export type Env = Record<string, string | undefined>
 
-export type EventsChannel = 'stream' | 'http'
+/** The same as EventsMode (the Stream client's name for it). */
+export type EventsChannel = EventsMode
 
 export class ConfigError extends Error {
   readonly variable: string
@@ -81,6 +100,28 @@ function baseUrl(env: Env, name: string, fallback?: string): URL {
   return url
 }
 
+function milliseconds(env: Env, name: string, fallback: number, max = 600_000): number {
+  const raw = optional(env, name)
+  if (raw === undefined) return fallback
+  const value = Number(raw)
+  if (!/^\d+$/.test(raw) || value > max) throw new ConfigError(name, `must be milliseconds within 0..${max}`)
+  return value
+}
+
+function oneOf<T extends string>(env: Env, name: string, values: readonly T[], fallback: T): T {
+  const value = (optional(env, name) ?? fallback).toLowerCase() as T
+  if (!values.includes(value)) throw new ConfigError(name, `must be one of ${values.join(', ')}`)
+  return value
+}
+
+const PROXY_ID = /^[A-Za-z0-9._-]{1,64}$/
+
+function proxyId(env: Env): string {
+  const value = optional(env, 'PROXY_ID') ?? `${hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 50)}-${randomBytes(3).toString('hex')}`
+  if (!PROXY_ID.test(value)) throw new ConfigError('PROXY_ID', 'must be 1-64 letters, digits, dots, dashes or underscores')
+  return value
+}
+
 function noWhitespace(env: Env, name: string): string {
   const value = required(env, name)
   if (/\s/.test(value)) throw new ConfigError(name, 'must not contain whitespace')
@@ -120,14 +161,17 @@ export async function loadConfig(env: Env): Promise<ProxyConfig> {
   const pretty = (optional(env, 'LOG_PRETTY') ?? '0').toLowerCase()
   if (!['0', '1', 'true', 'false'].includes(pretty)) throw new ConfigError('LOG_PRETTY', 'must be 1 or 0')
 
-  const events = (optional(env, 'DINGTALK_EVENTS') ?? 'stream').toLowerCase() as EventsChannel
-  if (events !== 'stream' && events !== 'http') throw new ConfigError('DINGTALK_EVENTS', 'must be stream or http')
   const silenceRaw = optional(env, 'STREAM_SILENCE_MS') ?? '60000'
   if (!/^\d+$/.test(silenceRaw) || Number(silenceRaw) < 100) throw new ConfigError('STREAM_SILENCE_MS', 'must be a whole number of milliseconds, at least 100')
 
   const config: ProxyConfig = {
     port: port(env, 'PORT', 8788),
     host: optional(env, 'HOST') ?? '0.0.0.0',
+    proxyId: proxyId(env),
+    events: oneOf(env, 'DINGTALK_EVENTS', ['stream', 'http'] as const, 'stream'),
+    drainDelayMs: milliseconds(env, 'DRAIN_DELAY_MS', 15_000),
+    drainTimeoutMs: milliseconds(env, 'DRAIN_TIMEOUT_MS', 15_000),
+    upstreamTimeoutMs: milliseconds(env, 'UPSTREAM_TIMEOUT_MS', 10_000, 60_000),
     workerUrl: baseUrl(env, 'WORKER_URL'),
     workerKeys: await keyOf('WORKER_PUBLIC_JWK', () => importPublicKeys(required(env, 'WORKER_PUBLIC_JWK'), 'key')),
     proxyKey: await keyOf('PROXY_PRIVATE_JWK', () => importSigningKey(required(env, 'PROXY_PRIVATE_JWK'), 'key')),
@@ -139,9 +183,11 @@ export async function loadConfig(env: Env): Promise<ProxyConfig> {
       ownerKey,
       apiBase: baseUrl(env, 'DINGTALK_API_BASE', 'https://api.dingtalk.com'),
       oapiBase: baseUrl(env, 'DINGTALK_OAPI_BASE', 'https://oapi.dingtalk.com'),
+      processCode: required(env, 'DINGTALK_PROCESS_CODE'),
+      originatorUserId: required(env, 'DINGTALK_ORIGINATOR_USER_ID'),
+      applicationField: optional(env, 'DINGTALK_APPLICATION_FIELD') ?? '申请编号',
     }),
     egressLocalAddress,
-    events,
     streamSilenceMs: Number(silenceRaw),
     logLevel,
     logPretty: pretty === '1' || pretty === 'true',

@@ -15,7 +15,7 @@ export type ProxyErrorCode =
   | 'CALLBACK_BAD_EVENT'
   | Exclude<CallbackCryptoErrorCode, 'CALLBACK_BAD_AES_KEY'>
   | 'WORKER_UNAVAILABLE'
-  | 'NOT_READY'
+  | 'PROXY_DRAINING'
   | 'INTERNAL_ERROR'
 
 /** Every code the proxy can put on the wire, proof codes included. */
@@ -34,7 +34,7 @@ export const PROXY_ERROR_CODES: readonly (ProxyErrorCode | ProofErrorCode)[] = [
   'CALLBACK_OWNER_MISMATCH',
   'CALLBACK_BAD_EVENT',
   'WORKER_UNAVAILABLE',
-  'NOT_READY',
+  'PROXY_DRAINING',
   'INTERNAL_ERROR',
   ...PROOF_ERROR_CODES,
 ]
@@ -84,21 +84,37 @@ export class NotAllowedError extends ProxyError {
   }
 }
 
+/** Why no token could be had, as readiness names it (docs/errors.md, "Readiness checks"). */
+export type TokenFault = 'IP_NOT_WHITELISTED' | 'DINGTALK_CREDENTIALS_INVALID' | 'DINGTALK_UNREACHABLE' | 'TOKEN_UNAVAILABLE'
+
+/** 503: no token means nothing was sent upstream, so the worker may retry through any proxy. */
 export class TokenUnavailableError extends ProxyError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('TOKEN_UNAVAILABLE', 502, message, options)
+  readonly fault: TokenFault
+
+  constructor(message: string, options?: { cause?: unknown; fault?: TokenFault }) {
+    super('TOKEN_UNAVAILABLE', 503, message, options)
+    this.fault = options?.fault ?? 'TOKEN_UNAVAILABLE'
   }
 }
 
+/** 502: the connection to DingTalk could not be made, so nothing was sent (safe to retry). */
 export class UpstreamUnreachableError extends ProxyError {
   constructor(options?: { cause?: unknown }) {
-    super('UPSTREAM_UNREACHABLE', 502, 'DingTalk cannot be reached', options)
+    super('UPSTREAM_UNREACHABLE', 502, 'DingTalk cannot be reached; nothing was sent', options)
   }
 }
 
+/** 504: the call was sent and no (complete) answer came: DingTalk may or may not have acted on it. */
 export class UpstreamTimeoutError extends ProxyError {
-  constructor(options?: { cause?: unknown }) {
-    super('UPSTREAM_TIMEOUT', 504, 'DingTalk did not answer in time', options)
+  constructor(message = 'DingTalk did not answer in time; the outcome is unknown', options?: { cause?: unknown }) {
+    super('UPSTREAM_TIMEOUT', 504, message, options)
+  }
+}
+
+/** 503 while the proxy drains after SIGTERM: not relayed, try another proxy (`retry-after: 1`). */
+export class ProxyDrainingError extends ProxyError {
+  constructor() {
+    super('PROXY_DRAINING', 503, 'this proxy is shutting down; nothing was relayed, use another one')
   }
 }
 
@@ -113,6 +129,22 @@ export class WorkerUnavailableError extends ProxyError {
     super('WORKER_UNAVAILABLE', 503, message, options)
   }
 }
+
+/** Stable codes of `/readyz` checks (signed callers only; docs/errors.md, "Readiness checks"). */
+export const READINESS_CODES = [
+  'IP_NOT_WHITELISTED',
+  'DINGTALK_CREDENTIALS_INVALID',
+  'DINGTALK_UNREACHABLE',
+  'TOKEN_UNAVAILABLE',
+  'WORKER_UNREACHABLE',
+  'WORKER_NOT_LICENSEDESK',
+  'PROXY_KEY_UNKNOWN_TO_WORKER',
+  'WORKER_KEY_MISMATCH',
+  'STREAM_DISCONNECTED',
+  'CALLBACK_CONFIG_INVALID',
+  'PROXY_DRAINING',
+] as const
+export type ReadinessCode = (typeof READINESS_CODES)[number]
 
 export type ErrorBody = { error: { code: string; message: string } }
 

@@ -1,42 +1,34 @@
-// `/healthz` (the process answers) and `/readyz` (config loaded, a DingTalk token obtainable, the
-// worker reachable). Readiness is cached a few seconds so probes do not hammer DingTalk or the worker.
-import type { Dispatcher } from 'undici'
-import type { FetchLike } from './egress.ts'
+// `/readyz`: ready only when a DingTalk token is obtainable from the egress address, a signed round
+// trip with the worker proves both keys, the events channel is up, and the proxy is not draining.
+// Results (not the drain state) are cached a few seconds so probes do not hammer DingTalk or the worker.
+import type { Logger } from 'pino'
+import type { ProxyConfig } from './config.ts'
+import { DingTalkCrypto } from './dingtalk-crypto.ts'
+import { TokenUnavailableError, type ReadinessCode } from './errors.ts'
 import type { TokenCache } from './token-cache.ts'
+import { checkWorker, type WorkerCheckOptions } from './worker-check.ts'
+
+export type CheckResult = 'ok' | ReadinessCode
+
+/** Supplied by the Stream client (egress-proxy/src/stream): 'ok' while connected, else STREAM_DISCONNECTED. */
+export type EventsCheck = () => CheckResult | Promise<CheckResult>
 
 export type ReadinessOptions = {
+  config: ProxyConfig
   tokens: TokenCache
-  workerUrl: URL
-  fetch: FetchLike
-  dispatcher?: Dispatcher
-  now: () => number
+  worker: Omit<WorkerCheckOptions, 'workerUrl' | 'proxyKey' | 'workerKeys'>
+  startedAt: number
+  isDraining: () => boolean
+  /** Used when DINGTALK_EVENTS=stream; without one, stream mode reports STREAM_DISCONNECTED. */
+  eventsCheck?: EventsCheck
+  logger?: Logger
   cacheMs?: number
-  timeoutMs?: number
-  /** The events channel (Stream) check, read fresh on every probe; absent = not checked. */
-  events?: () => CheckResult
 }
 
-export type CheckResult = 'ok' | string
-
-export type Readiness = {
-  ready: boolean
-  checks: { config: CheckResult; token: CheckResult; worker: CheckResult; events?: CheckResult }
-}
-
-/** Any HTTP answer from the worker counts as reachable; only a network error or timeout does not. */
-async function checkWorker(options: ReadinessOptions): Promise<CheckResult> {
-  const url = new URL(`${options.workerUrl.pathname.replace(/\/+$/, '')}/api/health`, options.workerUrl)
-  try {
-    const response = await options.fetch(url, {
-      method: 'GET',
-      signal: AbortSignal.timeout(options.timeoutMs ?? 2_000),
-      dispatcher: options.dispatcher,
-    })
-    await response.arrayBuffer().catch(() => undefined)
-    return 'ok'
-  } catch (error) {
-    return (error as Error)?.name === 'TimeoutError' ? 'worker did not answer in time' : 'worker cannot be reached'
-  }
+export type ReadinessReport = {
+  ok: boolean
+  proxy: { id: string; startedAt: string; draining: boolean; egressAddress: string | null; events: 'stream' | 'http' }
+  checks: { token: CheckResult; worker: CheckResult; events: CheckResult; drain: CheckResult }
 }
 
 async function checkToken(tokens: TokenCache): Promise<CheckResult> {
@@ -44,22 +36,60 @@ async function checkToken(tokens: TokenCache): Promise<CheckResult> {
     await tokens.get()
     return 'ok'
   } catch (error) {
-    return (error as Error).message
+    return error instanceof TokenUnavailableError ? error.fault : 'TOKEN_UNAVAILABLE'
   }
 }
 
-export function createReadiness(options: ReadinessOptions): () => Promise<Readiness> {
-  let cached: { at: number; value: Promise<Readiness> } | undefined
-  const run = async (): Promise<Readiness> => {
-    const [token, worker] = await Promise.all([checkToken(options.tokens), checkWorker(options)])
-    return { ready: token === 'ok' && worker === 'ok', checks: { config: 'ok', token, worker } }
+/** HTTP push: the callback token and AES key must make a working cipher (a round trip). */
+export function checkCallbackConfig(dingtalk: ProxyConfig['dingtalk']): CheckResult {
+  if (!dingtalk.callbackToken || /\s/.test(dingtalk.callbackToken)) return 'CALLBACK_CONFIG_INVALID'
+  try {
+    const crypto = new DingTalkCrypto({ token: dingtalk.callbackToken, aesKey: dingtalk.callbackAesKey, ownerKey: dingtalk.ownerKey })
+    const probe = '{"EventType":"check_url"}'
+    return crypto.decrypt(crypto.encrypt(probe)) === probe ? 'ok' : 'CALLBACK_CONFIG_INVALID'
+  } catch {
+    return 'CALLBACK_CONFIG_INVALID'
   }
+}
+
+export function createReadiness(options: ReadinessOptions): () => Promise<ReadinessReport> {
+  const { config } = options
+  const egressAddress = config.egressLocalAddress ?? null
+  const events = async (): Promise<CheckResult> => {
+    if (config.events === 'http') return checkCallbackConfig(config.dingtalk)
+    try {
+      return options.eventsCheck ? await options.eventsCheck() : 'STREAM_DISCONNECTED'
+    } catch {
+      return 'STREAM_DISCONNECTED'
+    }
+  }
+  const run = async () => {
+    const [token, eventsResult] = await Promise.all([checkToken(options.tokens), events()])
+    const worker = await checkWorker(
+      { ...options.worker, workerUrl: config.workerUrl, proxyKey: config.proxyKey, workerKeys: config.workerKeys },
+      { proxyId: config.proxyId, egressAddress, events: config.events, ready: token === 'ok' && eventsResult === 'ok' && !options.isDraining() },
+    )
+    return { token, worker, events: eventsResult }
+  }
+
+  let cached: { at: number; value: Promise<Awaited<ReturnType<typeof run>>> } | undefined
+  let lastFailures = ''
   return async () => {
-    const now = options.now()
+    const now = options.worker.now()
     if (!cached || now - cached.at >= (options.cacheMs ?? 5_000)) cached = { at: now, value: run() }
-    const result = await cached.value
-    if (!options.events) return result
-    const events = options.events()
-    return { ready: result.ready && events === 'ok', checks: { ...result.checks, events } }
+    const checks = await cached.value
+    const draining = options.isDraining()
+    const all = { ...checks, drain: draining ? ('PROXY_DRAINING' as const) : ('ok' as const) }
+    const failures = Object.entries(all).filter(([, v]) => v !== 'ok').map(([k, v]) => `${k}=${v}`).join(' ')
+    if (failures !== lastFailures) {
+      if (failures) options.logger?.warn({ checks: all }, 'not ready')
+      else if (lastFailures) options.logger?.info({ checks: all }, 'ready again')
+      lastFailures = failures
+    }
+    return {
+      ok: failures === '',
+      proxy: { id: config.proxyId, startedAt: new Date(options.startedAt).toISOString(), draining, egressAddress, events: config.events },
+      checks: all,
+    }
   }
 }

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createProof, PROXY_AUDIENCE } from '../../proof/src/index.ts'
 import { DingTalkCrypto } from './dingtalk-crypto.ts'
 import { createLogger, loggableUrl } from './logger.ts'
-import { makeEnv, makeKeys, rawRequest, SECRETS, startFake, startProxy, type FakeServer, type Keys, type TestProxy } from './test-kit.ts'
+import { makeEnv, makeKeys, PROCESS_CODE, rawRequest, SECRETS, startFake, startProxy, type FakeServer, type Keys, type TestProxy } from './test-kit.ts'
 
 const ACCESS_TOKENS = ['AT-first-0f9e8d7c6b5a4f3e2d1c', 'AT-second-1a2b3c4d5e6f7a8b9c0d']
 
@@ -22,7 +22,7 @@ beforeAll(async () => {
       ? { status: 400, body: { code: 'InvalidAuthentication', message: '不合法的access_token' } }
       : { body: { instanceId: 'i-1' } },
   )
-  dingtalk.on('/topapi/processinstance/get', () => ({ body: { errcode: 0 } }))
+  dingtalk.on('/call_back/get_call_back_failed_result', () => ({ body: { errcode: 0 } }))
   worker = await startFake()
   worker.on('/internal/events', (_r, n) => (n === 1 ? { status: 500 } : { body: { recorded: true } }))
   proxy = await startProxy(makeEnv(keys, { dingtalk: dingtalk.url, worker: worker.url }, { LOG_LEVEL: 'trace' }))
@@ -40,10 +40,11 @@ describe('logs', () => {
       proofs.push(proof)
       return rawRequest(proxy.port, method, target, body, { proof, 'x-request-id': 'log-test', ...headers })
     }
-    expect((await relay('POST', '/relay/api/v1.0/workflow/processInstances', '{}', { authorization: 'Bearer client-secret-bearer', cookie: 'sid=cookie-secret' })).status).toBe(200)
-    expect((await relay('POST', '/relay/oapi/topapi/processinstance/get?access_token=client-query-secret', '{}')).status).toBe(200)
+    const create = JSON.stringify({ processCode: PROCESS_CODE })
+    expect((await relay('POST', '/relay/api/v1.0/workflow/processInstances', create, { authorization: 'Bearer client-secret-bearer', cookie: 'sid=cookie-secret' })).status).toBe(200)
+    expect((await relay('GET', '/relay/oapi/call_back/get_call_back_failed_result?access_token=client-query-secret', '')).status).toBe(200)
     expect((await relay('GET', '/relay/api/v1.0/contact/users', '')).status).toBe(403)
-    const replayed = await rawRequest(proxy.port, 'POST', '/relay/api/v1.0/workflow/processInstances', '{}', { proof: proofs[0] })
+    const replayed = await rawRequest(proxy.port, 'POST', '/relay/api/v1.0/workflow/processInstances', create, { proof: proofs[0] })
     expect(replayed.status).toBe(401)
 
     const crypto = new DingTalkCrypto({ token: SECRETS.callbackToken, aesKey: SECRETS.aesKey, ownerKey: SECRETS.appKey })

@@ -4,10 +4,23 @@ import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DingTalkCrypto } from './dingtalk-crypto.ts'
-import { makeEnv, makeKeys, rawRequest, SECRETS, startFake, tokenHandler, type FakeServer, type Keys } from './test-kit.ts'
+import {
+  makeEnv,
+  makeKeys,
+  PROCESS_CODE,
+  proxyCheckHandler,
+  rawRequest,
+  SECRETS,
+  signedRelay,
+  startFake,
+  tokenHandler,
+  type FakeServer,
+  type Keys,
+} from './test-kit.ts'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const dockerfile = readFileSync(new URL('Dockerfile.proxy', `file://${ROOT}`), 'utf8')
+const CREATE = '/relay/api/v1.0/workflow/processInstances'
 const pkg = JSON.parse(readFileSync(new URL('package.json', `file://${ROOT}`), 'utf8'))
 
 /** The exec-form argv after `CMD` on the line starting with `prefix`. */
@@ -55,6 +68,8 @@ beforeAll(async () => {
   dingtalk.on('/v1.0/oauth2/accessToken', tokenHandler())
   worker = await startFake()
   worker.on('/internal/events', () => ({ delayMs: 400, body: { recorded: true } }))
+  worker.on('/internal/proxy-check', proxyCheckHandler(keys))
+  dingtalk.on('/v1.0/workflow/processInstances', () => ({ delayMs: 400, body: { instanceId: 'inst-1' } }))
 })
 afterAll(async () => {
   await Promise.all([dingtalk.close(), worker.close()])
@@ -85,6 +100,33 @@ describe('entry command', () => {
 
       const down = start(execForm('HEALTHCHECK'), { PORT: String(port) })
       expect(await down.exit).toBe(1)
+    } finally {
+      child.proc.kill('SIGKILL')
+    }
+  })
+
+  it('on SIGTERM reports draining at once, refuses new relays unrelayed, finishes in-flight ones, keeps listening DRAIN_DELAY_MS, exits 0', async () => {
+    const env = makeEnv(keys, { dingtalk: dingtalk.url, worker: worker.url }, { LOG_LEVEL: 'info', DRAIN_DELAY_MS: '700' })
+    const child = start(execForm('CMD'), env)
+    try {
+      const port = await listeningPort(child)
+      const target = { port } as Parameters<typeof signedRelay>[0]
+      const body = JSON.stringify({ processCode: PROCESS_CODE })
+      expect((await rawRequest(port, 'GET', '/readyz')).status).toBe(200)
+      const creates = () => dingtalk.requests.filter((r) => r.url === '/v1.0/workflow/processInstances').length
+      const before = creates()
+      const inflight = [signedRelay(target, keys, 'POST', CREATE, body), signedRelay(target, keys, 'POST', CREATE, body)]
+      await new Promise((r) => setTimeout(r, 150))
+      const signalled = Date.now()
+      child.proc.kill('SIGTERM')
+      await new Promise((r) => setTimeout(r, 100))
+      expect((await rawRequest(port, 'GET', '/readyz')).status).toBe(503)
+      const refused = await signedRelay(target, keys, 'POST', CREATE, body)
+      expect([refused.status, refused.json.error.code]).toEqual([503, 'PROXY_DRAINING'])
+      expect((await Promise.all(inflight)).map((r) => r.status)).toEqual([200, 200])
+      expect(creates() - before).toBe(2)
+      expect(await child.exit).toBe(0)
+      expect(Date.now() - signalled).toBeGreaterThanOrEqual(700)
     } finally {
       child.proc.kill('SIGKILL')
     }

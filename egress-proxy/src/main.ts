@@ -1,5 +1,6 @@
 // Entry point of the egress proxy (`npm run proxy`, and the image's CMD): reads the environment once,
-// builds the server, listens, and drains on SIGTERM/SIGINT before exiting 0.
+// builds the server, listens. SIGTERM: drain as a load balancer can follow (report draining, keep
+// listening DRAIN_DELAY_MS, finish in-flight work), exit 0. SIGINT (Ctrl-C): the same without the delay.
 import { buildServer } from './server.ts'
 import { ConfigError, loadConfig } from './config.ts'
 import { createLogger } from './logger.ts'
@@ -21,18 +22,22 @@ async function main(): Promise<void> {
 
   // DINGTALK_EVENTS=stream: the outbound Stream connection replaces the inbound HTTP push
   const stream = streamFromConfig(config, logger)
-  const app = buildServer({ config, logger, eventsStatus: stream?.status })
+  const app = buildServer({ config, logger, eventsCheck: stream?.status })
+  // Closed at the end of the drain, once the server's in-flight requests (and events) are done.
+  if (stream) app.onClose(() => stream.close())
   const address = await app.listen()
-  logger.info({ address: address.address, port: address.port, egressLocalAddress: config.egressLocalAddress ?? null, events: config.events }, 'egress proxy listening')
+  logger.info(
+    { address: address.address, port: address.port, egressLocalAddress: config.egressLocalAddress ?? null, proxyId: config.proxyId, events: config.events },
+    'egress proxy listening',
+  )
   stream?.start()
 
   let stopping = false
   const stop = (signal: string) => {
     if (stopping) return
     stopping = true
-    logger.info({ signal }, 'shutting down: draining in-flight requests')
-    // the Stream keeps running while the server drains, then closes after its in-flight events
-    app.close().then(() => stream?.close()).then(
+    logger.info({ signal }, 'shutting down: draining')
+    ;(signal === 'SIGTERM' ? app.shutdown() : app.close()).then(
       () => {
         logger.info('stopped')
         logger.flush()

@@ -1,19 +1,29 @@
-// What the relay lets through: the allowlist of docs/architecture.md, checked on the raw request
-// target before any decoding, so no encoding or normalisation trick can reach another path or host.
+// What the relay lets through: exactly the calls the worker makes (docs/architecture.md, "Allowlist"),
+// checked on the raw request target before any decoding, so no encoding or normalisation trick can
+// reach another path or host; then the process scope, so a leaked worker key reaches only our process.
 import { NotAllowedError } from './errors.ts'
 
 export type Upstream = 'api' | 'oapi'
 
-export type AllowRule = Readonly<{ method: string; upstream: Upstream; path: string }>
+/**
+ * `process-code`: the JSON body's `processCode` must be ours. `own-instance`: the query is one
+ * `processInstanceId`, and DingTalk's answer is passed back only for an instance of ours (its GET
+ * answer carries no processCode: originator and application-number field stand in for it).
+ */
+export type Guard = 'process-code' | 'own-instance'
+
+export type AllowRule = Readonly<{ method: string; upstream: Upstream; path: string; guard?: Guard }>
 
 /** Stable contract with the worker (docs/architecture.md, "Allowlist"). */
 export const ALLOWLIST: readonly AllowRule[] = [
-  { method: 'POST', upstream: 'api', path: '/v1.0/workflow/processInstances' },
-  { method: 'GET', upstream: 'api', path: '/v1.0/workflow/processInstances' },
-  { method: 'POST', upstream: 'api', path: '/v1.0/workflow/processInstances/terminate' },
-  { method: 'POST', upstream: 'oapi', path: '/topapi/processinstance/get' },
+  { method: 'POST', upstream: 'api', path: '/v1.0/workflow/processInstances', guard: 'process-code' },
+  { method: 'GET', upstream: 'api', path: '/v1.0/workflow/processInstances', guard: 'own-instance' },
+  { method: 'POST', upstream: 'api', path: '/v1.0/workflow/processes/instanceIds/query', guard: 'process-code' },
   { method: 'GET', upstream: 'oapi', path: '/call_back/get_call_back_failed_result' },
 ]
+
+/** What "ours" means: the proxy's DINGTALK_PROCESS_CODE, DINGTALK_ORIGINATOR_USER_ID, DINGTALK_APPLICATION_FIELD. */
+export type ProcessScope = Readonly<{ processCode: string; originatorUserId: string; applicationField: string }>
 
 export type RelayTarget = Readonly<{
   upstream: Upstream
@@ -21,6 +31,7 @@ export type RelayTarget = Readonly<{
   path: string
   /** Raw query without `?`, any client-supplied `access_token` removed; '' when none. */
   query: string
+  guard?: Guard
 }>
 
 // Anywhere in the target, query included: the worker never needs any of these.
@@ -70,8 +81,44 @@ export function resolveRelayTarget(method: string | undefined, rawUrl: string | 
   const path = match[2]
   const verb = (method ?? '').toUpperCase()
   if (!ALLOWLIST.some((r) => r.upstream === upstream && r.path === path)) throw new NotAllowedError('path-not-allowed')
-  if (!ALLOWLIST.some((r) => r.upstream === upstream && r.path === path && r.method === verb)) {
-    throw new NotAllowedError('method-not-allowed')
+  const rule = ALLOWLIST.find((r) => r.upstream === upstream && r.path === path && r.method === verb)
+  if (!rule) throw new NotAllowedError('method-not-allowed')
+  const query = q === -1 ? '' : queryWithoutToken(url.slice(q + 1))
+  if (rule.guard === 'own-instance') {
+    const params = new URLSearchParams(query)
+    if ([...params.keys()].join(',') !== 'processInstanceId' || !params.get('processInstanceId')) throw new NotAllowedError('bad-query')
   }
-  return { upstream, path, query: q === -1 ? '' : queryWithoutToken(url.slice(q + 1)) }
+  return { upstream, path, query, guard: rule.guard }
+}
+
+function jsonObject(bytes: Uint8Array): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(bytes).toString('utf8'))
+    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** Before sending: a guarded body must name our process. Throws NotAllowedError('process-code'). */
+export function checkRequestScope(target: RelayTarget, body: Uint8Array, scope: ProcessScope): void {
+  if (target.guard !== 'process-code') return
+  if (jsonObject(body)?.processCode !== scope.processCode) throw new NotAllowedError('process-code')
+}
+
+/**
+ * After DingTalk answered a guarded GET: true when the answer may go back. DingTalk's errors (non-2xx)
+ * carry no instance and pass; a 2xx passes only for an instance our originator started whose form
+ * has our application-number field. An unreadable (or too large to inspect) 2xx answer does not pass.
+ */
+export function answerInScope(target: RelayTarget, status: number, body: Uint8Array | undefined, scope: ProcessScope): boolean {
+  if (target.guard !== 'own-instance' || status < 200 || status > 299) return true
+  const result = body && jsonObject(body)?.result
+  if (!result || typeof result !== 'object') return false
+  const { originatorUserId, formComponentValues } = result as { originatorUserId?: unknown; formComponentValues?: unknown }
+  return (
+    originatorUserId === scope.originatorUserId &&
+    Array.isArray(formComponentValues) &&
+    formComponentValues.some((field) => (field as { name?: unknown } | null)?.name === scope.applicationField)
+  )
 }

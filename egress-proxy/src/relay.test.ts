@@ -4,6 +4,8 @@ import { bodyHash, createProof, generateEd25519Jwk, importSigningKey, PROXY_AUDI
 import {
   makeEnv,
   makeKeys,
+  ORIGINATOR,
+  PROCESS_CODE,
   rawRequest,
   signedRelay,
   startFake,
@@ -17,8 +19,10 @@ import {
 
 const CREATE = '/relay/api/v1.0/workflow/processInstances'
 const GET_INSTANCE = '/relay/api/v1.0/workflow/processInstances?processInstanceId=abc-123'
-const LEGACY_GET = '/relay/oapi/topapi/processinstance/get'
+const FAILED = '/relay/oapi/call_back/get_call_back_failed_result'
 const TOKEN_PATH = '/v1.0/oauth2/accessToken'
+const BODY = JSON.stringify({ processCode: PROCESS_CODE, originatorUserId: ORIGINATOR, formComponentValues: [] })
+const OURS = { result: { originatorUserId: ORIGINATOR, formComponentValues: [{ name: '申请编号', value: 'app-1' }] }, success: true }
 
 let keys: Keys
 let dingtalk: FakeServer
@@ -34,8 +38,8 @@ afterAll(() => worker.close())
 beforeEach(async () => {
   dingtalk = await startFake()
   dingtalk.on(TOKEN_PATH, tokenHandler())
-  dingtalk.on('/v1.0/workflow/processInstances', () => ({ body: { instanceId: 'inst-1' } }))
-  dingtalk.on('/topapi/processinstance/get', () => ({ body: { errcode: 0, errmsg: 'ok', process_instance: { status: 'RUNNING' } } }))
+  dingtalk.on('/v1.0/workflow/processInstances', (req) => ({ body: req.method === 'GET' ? OURS : { instanceId: 'inst-1' } }))
+  dingtalk.on('/call_back/get_call_back_failed_result', () => ({ body: { errcode: 0, errmsg: 'ok', has_more: false, failed_list: [] } }))
   proxy = await startProxy(makeEnv(keys, { dingtalk: dingtalk.url, worker: worker.url }))
 })
 afterEach(async () => {
@@ -60,6 +64,8 @@ describe('relay: allowlist and path tricks', () => {
     ['path outside the allowlist', 'POST', '/relay/api/v1.0/contact/users'],
     ['wrong method', 'DELETE', '/relay/api/v1.0/workflow/processInstances'],
     ['a legacy path on the new upstream', 'POST', '/relay/api/topapi/processinstance/get'],
+    ['terminate (removed: a leaked worker key cannot end approvals)', 'POST', '/relay/api/v1.0/workflow/processInstances/terminate'],
+    ['the legacy instance get (removed)', 'POST', '/relay/oapi/topapi/processinstance/get'],
     ['trailing slash', 'POST', '/relay/api/v1.0/workflow/processInstances/'],
   ]
   for (const [name, method, target] of tricks) {
@@ -79,7 +85,7 @@ describe('relay: allowlist and path tricks', () => {
 })
 
 describe('relay: proof', () => {
-  const body = '{"processCode":"PROC-1"}'
+  const body = BODY
   type Case = { overrides?: ProofOverrides; mangle?: (proof: string) => string }
   const cases: [string, () => Promise<Case>][] = [
     ['PROOF_MALFORMED', async () => ({ mangle: () => 'not-a-jws' })],
@@ -90,7 +96,7 @@ describe('relay: proof', () => {
     ['PROOF_NOT_YET_VALID', async () => ({ overrides: { now: Date.now() + 60_000 } })],
     ['PROOF_WRONG_METHOD', async () => ({ overrides: { method: 'GET' } })],
     ['PROOF_WRONG_TARGET', async () => ({ overrides: { target: '/relay/api/v1.0/workflow/processInstances/terminate' } })],
-    ['PROOF_BODY_MISMATCH', async () => ({ overrides: { body: '{"processCode":"PROC-2"}' } })],
+    ['PROOF_BODY_MISMATCH', async () => ({ overrides: { body: BODY.replace('bot', 'BOT') } })],
   ]
   for (const [code, make] of cases) {
     it(`refuses with 401 ${code} and calls nothing upstream`, async () => {
@@ -150,7 +156,7 @@ describe('relay: proof', () => {
 describe('relay: forwarding', () => {
   it('injects the token header for api, strips proof, cookies and client tokens, and passes status and body through', async () => {
     dingtalk.on('/v1.0/workflow/processInstances', () => ({ status: 400, body: { code: 'processCodeError', message: 'bad code' } }))
-    const body = '{"processCode":"PROC-1"}'
+    const body = BODY
     const res = await signedRelay(proxy, keys, 'POST', CREATE, body, {}, {
       cookie: 'a=b',
       authorization: 'Bearer client',
@@ -176,12 +182,12 @@ describe('relay: forwarding', () => {
   })
 
   it('injects access_token as a query parameter for oapi and drops a client-supplied one', async () => {
-    const target = `${LEGACY_GET}?access_token=client-token&x=1`
-    const res = await signedRelay(proxy, keys, 'POST', target, '{"process_instance_id":"p1"}')
+    const target = `${FAILED}?access_token=client-token&x=1`
+    const res = await signedRelay(proxy, keys, 'GET', target)
     expect(res.status).toBe(200)
     expect(res.json.errcode).toBe(0)
     const [call] = upstreamCalls()
-    expect(call.url).toBe('/topapi/processinstance/get?x=1&access_token=tok-1')
+    expect(call.url).toBe('/call_back/get_call_back_failed_result?x=1&access_token=tok-1')
     expect(call.headers['x-acs-dingtalk-access-token']).toBeUndefined()
   })
 
@@ -190,29 +196,30 @@ describe('relay: forwarding', () => {
     expect(dingtalk.requests.filter((r) => r.url === TOKEN_PATH)).toHaveLength(1)
   })
 
-  it('answers 502 UPSTREAM_UNREACHABLE when DingTalk is down', async () => {
+  it('answers 502 UPSTREAM_UNREACHABLE when DingTalk refuses the connection (nothing sent)', async () => {
     const gone = await startFake()
     await gone.close()
     await proxy.close()
     proxy = await startProxy(makeEnv(keys, { dingtalk: dingtalk.url, worker: worker.url }, { DINGTALK_OAPI_BASE: gone.url }))
-    const res = await signedRelay(proxy, keys, 'POST', LEGACY_GET, '{}')
+    const res = await signedRelay(proxy, keys, 'GET', FAILED)
     expect(res.status).toBe(502)
     expect(res.json.error.code).toBe('UPSTREAM_UNREACHABLE')
     expect((await rawRequest(proxy.port, 'GET', '/healthz')).status).toBe(200)
   })
 
-  it('answers 502 UPSTREAM_UNREACHABLE when DingTalk resets the connection, and keeps serving', async () => {
-    dingtalk.on('/v1.0/workflow/processInstances', (_req, n) => (n === 1 ? { destroy: true } : { body: { instanceId: 'i' } }))
+  it('answers 504 UPSTREAM_TIMEOUT (outcome unknown) when DingTalk resets the connection after the call was sent, and keeps serving', async () => {
+    dingtalk.on('/v1.0/workflow/processInstances', (_req, n) => (n === 1 ? { destroy: true } : { body: OURS }))
     const res = await signedRelay(proxy, keys, 'GET', GET_INSTANCE)
-    expect(res.status).toBe(502)
-    expect(res.json.error.code).toBe('UPSTREAM_UNREACHABLE')
+    expect(res.status).toBe(504)
+    expect(res.json.error.code).toBe('UPSTREAM_TIMEOUT')
+    expect(upstreamCalls()).toHaveLength(1)
     expect((await signedRelay(proxy, keys, 'GET', GET_INSTANCE)).status).toBe(200)
   })
 
-  it('answers 502 TOKEN_UNAVAILABLE with the DingTalk code when the token cannot be had', async () => {
+  it('answers 503 TOKEN_UNAVAILABLE with the DingTalk code when the token cannot be had (nothing sent)', async () => {
     dingtalk.on(TOKEN_PATH, () => ({ status: 403, body: { code: 'Forbidden.AccessDenied.IpNotInWhiteList', message: '访问ip不在白名单之中' } }))
     const res = await signedRelay(proxy, keys, 'GET', GET_INSTANCE)
-    expect(res.status).toBe(502)
+    expect(res.status).toBe(503)
     expect(res.json.error.code).toBe('TOKEN_UNAVAILABLE')
     expect(res.json.error.message).toContain('Forbidden.AccessDenied.IpNotInWhiteList')
     expect(upstreamCalls()).toHaveLength(0)
@@ -220,8 +227,8 @@ describe('relay: forwarding', () => {
 
   it('streams an answer larger than the 1 MB buffer unchanged', async () => {
     const large = JSON.stringify({ data: 'x'.repeat(1_500_000) })
-    dingtalk.on('/v1.0/workflow/processInstances', () => ({ body: large }))
-    const res = await signedRelay(proxy, keys, 'GET', GET_INSTANCE)
+    dingtalk.on('/call_back/get_call_back_failed_result', () => ({ body: large }))
+    const res = await signedRelay(proxy, keys, 'GET', FAILED)
     expect(res.status).toBe(200)
     expect(res.text).toBe(large)
   })
@@ -234,34 +241,34 @@ describe('relay: invalid token', () => {
         ? { status: 400, body: { code: 'InvalidAuthentication', message: '不合法的access_token' } }
         : { body: { instanceId: 'inst-2' } },
     )
-    const res = await signedRelay(proxy, keys, 'POST', CREATE, '{}')
+    const res = await signedRelay(proxy, keys, 'POST', CREATE, BODY)
     expect(res.status).toBe(200)
     expect(res.json).toEqual({ instanceId: 'inst-2' })
     expect(upstreamCalls().map((r) => r.headers['x-acs-dingtalk-access-token'])).toEqual(['tok-1', 'tok-2'])
-    expect(upstreamCalls()[1].body).toBe('{}')
+    expect(upstreamCalls()[1].body).toBe(BODY)
   })
 
   it('refetches and repeats once on legacy errcode 40014 (HTTP 200)', async () => {
-    dingtalk.on('/topapi/processinstance/get', (req) =>
+    dingtalk.on('/call_back/get_call_back_failed_result', (req) =>
       req.url.includes('access_token=tok-1') ? { body: { errcode: 40014, errmsg: 'invalid access_token' } } : { body: { errcode: 0, errmsg: 'ok' } },
     )
-    const res = await signedRelay(proxy, keys, 'POST', LEGACY_GET, '{"process_instance_id":"p"}')
+    const res = await signedRelay(proxy, keys, 'GET', FAILED)
     expect(res.json).toEqual({ errcode: 0, errmsg: 'ok' })
     expect(upstreamCalls().map((r) => new URL(r.url, 'http://x').searchParams.get('access_token'))).toEqual(['tok-1', 'tok-2'])
   })
 
   it('refetches and repeats once on legacy errcode 88 with sub_code 40014', async () => {
-    dingtalk.on('/topapi/processinstance/get', (_req, n) =>
+    dingtalk.on('/call_back/get_call_back_failed_result', (_req, n) =>
       n === 1 ? { body: { errcode: 88, sub_code: '40014', sub_msg: '不合法的access_token' } } : { body: { errcode: 0 } },
     )
-    const res = await signedRelay(proxy, keys, 'POST', LEGACY_GET, '{}')
+    const res = await signedRelay(proxy, keys, 'GET', FAILED)
     expect(res.json).toEqual({ errcode: 0 })
     expect(upstreamCalls()).toHaveLength(2)
   })
 
   it('passes the rejection on instead of looping when the fresh token is rejected too', async () => {
     dingtalk.on('/v1.0/workflow/processInstances', () => ({ status: 401, body: { code: 'InvalidAuthentication', message: 'no' } }))
-    const res = await signedRelay(proxy, keys, 'POST', CREATE, '{}')
+    const res = await signedRelay(proxy, keys, 'POST', CREATE, BODY)
     expect(res.status).toBe(401)
     expect(res.json.code).toBe('InvalidAuthentication')
     expect(upstreamCalls()).toHaveLength(2)
@@ -269,20 +276,21 @@ describe('relay: invalid token', () => {
   })
 
   it('does not repeat on other errors', async () => {
-    dingtalk.on('/topapi/processinstance/get', () => ({ body: { errcode: 88, sub_code: '40000', sub_msg: 'access_token is blank' } }))
-    await signedRelay(proxy, keys, 'POST', LEGACY_GET, '{}')
+    dingtalk.on('/call_back/get_call_back_failed_result', () => ({ body: { errcode: 88, sub_code: '40000', sub_msg: 'access_token is blank' } }))
+    await signedRelay(proxy, keys, 'GET', FAILED)
     expect(upstreamCalls()).toHaveLength(1)
   })
 })
 
 describe('relay: timeouts and source address', () => {
-  it('answers 504 UPSTREAM_TIMEOUT when DingTalk is too slow', async () => {
+  it('answers 504 UPSTREAM_TIMEOUT when DingTalk received the call but is too slow', async () => {
     await proxy.close()
-    proxy = await startProxy(makeEnv(keys, { dingtalk: dingtalk.url, worker: worker.url }), { tuning: { relayTimeoutMs: 200 } })
+    proxy = await startProxy(makeEnv(keys, { dingtalk: dingtalk.url, worker: worker.url }, { UPSTREAM_TIMEOUT_MS: '200' }))
     dingtalk.on('/v1.0/workflow/processInstances', () => ({ delayMs: 1_000, body: {} }))
     const res = await signedRelay(proxy, keys, 'GET', GET_INSTANCE)
     expect(res.status).toBe(504)
     expect(res.json.error.code).toBe('UPSTREAM_TIMEOUT')
+    expect(upstreamCalls()).toHaveLength(1)
   })
 
   it('sends the token fetch and the relayed call from EGRESS_LOCAL_ADDRESS', async () => {

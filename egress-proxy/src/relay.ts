@@ -1,12 +1,14 @@
 // `ANY /relay/{api|oapi}/...`: proof first (so an unsigned caller learns nothing about the allowlist),
-// then the allowlist, then the call with the access token injected, repeated once with a fresh
-// token when DingTalk says the token is invalid (docs/architecture.md, "Worker → proxy: relay").
+// then the allowlist and the process scope, then the call with the access token injected, repeated
+// once with a fresh token when DingTalk says the token is invalid, then the answer's scope
+// (docs/architecture.md, "Worker → proxy: relay").
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http'
 import type { Logger } from 'pino'
 import { PROOF_HEADER, PROXY_AUDIENCE, verifyProof, type ReplayStore } from '../../proof/src/index.ts'
 import type { ProxyConfig } from './config.ts'
 import { readBody } from './http-util.ts'
-import { resolveRelayTarget, type RelayTarget } from './relay-rules.ts'
+import { NotAllowedError } from './errors.ts'
+import { answerInScope, checkRequestScope, resolveRelayTarget, type RelayTarget } from './relay-rules.ts'
 import type { TokenCache } from './token-cache.ts'
 import { isInvalidTokenAnswer } from './token-answers.ts'
 import type { UpstreamAnswer, UpstreamClient } from './upstream.ts'
@@ -36,6 +38,8 @@ export type RelayDeps = {
   upstream: UpstreamClient
   replay: ReplayStore
   now: () => number
+  /** The proxy's start (ms): proofs issued before it are refused (PROOF_PREDATES_PROXY). */
+  startedAt: number
 }
 
 export function upstreamUrl(config: ProxyConfig, target: RelayTarget, token: string): URL {
@@ -86,8 +90,10 @@ export async function handleRelay(deps: RelayDeps, req: IncomingMessage, res: Se
     body,
     replay: deps.replay,
     now: deps.now(),
+    notBefore: deps.startedAt,
   })
   const target = resolveRelayTarget(req.method, req.url)
+  checkRequestScope(target, body, deps.config.dingtalk)
   const method = req.method ?? 'GET'
   const started = performance.now()
   const call = async (token: string) =>
@@ -111,9 +117,14 @@ export async function handleRelay(deps: RelayDeps, req: IncomingMessage, res: Se
       log.error({ upstream: target.upstream, path: target.path }, 'dingtalk rejected a fresh access token too; passing its answer on')
     }
   }
+  const inScope = answerInScope(target, answer.status, answer.rest ? undefined : answer.body, deps.config.dingtalk)
   log.info(
-    { upstream: target.upstream, path: target.path, method, status: answer.status, retried, streamed: Boolean(answer.rest), ms: Math.round(performance.now() - started) },
+    { upstream: target.upstream, path: target.path, method, status: answer.status, retried, streamed: Boolean(answer.rest), inScope, ms: Math.round(performance.now() - started) },
     'relayed',
   )
+  if (!inScope) {
+    answer.rest?.destroy()
+    throw new NotAllowedError('foreign-instance')
+  }
   writeAnswer(res, answer)
 }

@@ -1,37 +1,43 @@
-// Builds the proxy's HTTP server (routes, error boundary, request logs, graceful close) from a loaded
-// config. Listening is the caller's business: main.ts in production, tests on port 0.
+// Builds the proxy's HTTP server (routes, error boundary, request logs) from a loaded config; the
+// drain lives in lifecycle.ts. Listening is the caller's business: main.ts in production, tests on port 0.
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Logger } from 'pino'
 import { fetch as undiciFetch } from 'undici'
-import { MemoryReplayStore, ProofError } from '../../proof/src/index.ts'
+import { MemoryReplayStore, PROOF_HEADER, PROXY_AUDIENCE, ProofError, verifyProof } from '../../proof/src/index.ts'
 import { handleCallback, type CallbackDeps } from './callback.ts'
 import type { ProxyConfig } from './config.ts'
 import { DingTalkCrypto } from './dingtalk-crypto.ts'
 import { createEgress, type FetchLike } from './egress.ts'
-import { MethodNotAllowedError, NotAllowedError, NotFoundError, ProxyError } from './errors.ts'
-import { createReadiness } from './health.ts'
+import { MethodNotAllowedError, NotAllowedError, NotFoundError, ProxyDrainingError, ProxyError } from './errors.ts'
+import { createReadiness, type EventsCheck } from './health.ts'
 import { pathOf, requestIdOf, sendError, sendJson } from './http-util.ts'
+import { createLifecycle, type Hook } from './lifecycle.ts'
 import { loggableUrl } from './logger.ts'
 import { handleRelay, type RelayDeps } from './relay.ts'
 import { TokenCache } from './token-cache.ts'
 import { UpstreamClient } from './upstream.ts'
 
 export type ProxyTuning = {
+  /** Upstream answer timeout; default UPSTREAM_TIMEOUT_MS. */
   relayTimeoutMs: number
   workerTimeoutMs: number
   readinessCacheMs: number
   tokenFailureBackoffMs: number
+  /** Listener kept open after drain() (deregistration delay); default DRAIN_DELAY_MS. */
+  drainDelayMs: number
+  /** In-flight finish after the listener closes; default DRAIN_TIMEOUT_MS. */
   drainMs: number
 }
 
-export const DEFAULT_TUNING: ProxyTuning = {
-  relayTimeoutMs: 10_000,
+export const DEFAULT_TUNING: Omit<ProxyTuning, 'relayTimeoutMs' | 'drainDelayMs' | 'drainMs'> = {
   workerTimeoutMs: 2_000,
   readinessCacheMs: 5_000,
   tokenFailureBackoffMs: 5_000,
-  drainMs: 10_000,
 }
+
+/** Header on every answer of the proxy, so the worker can tell a proxy's coded answer from a stranger's (stable). */
+export const PROXY_ID_HEADER = 'x-licensedesk-proxy'
 
 export type BuildServerOptions = {
   config: ProxyConfig
@@ -40,17 +46,31 @@ export type BuildServerOptions = {
   fetch?: FetchLike
   /** Clock in milliseconds; `Date.now` by default. */
   now?: () => number
+  /** When the proxy started (ms); `now()` at build by default. Proofs issued earlier are refused. */
+  startedAt?: number
+  /** Events readiness in stream mode (the Stream client's status). */
+  eventsCheck?: EventsCheck
   tuning?: Partial<ProxyTuning>
-  /** The events channel's readiness (the Stream client's `status`); not checked when absent. */
-  eventsStatus?: () => 'ok' | 'STREAM_DISCONNECTED'
 }
 
 export type ProxyApp = {
   server: http.Server
   tokens: TokenCache
+  startedAt: number
+  readonly draining: boolean
   listen(port?: number, host?: string): Promise<AddressInfo>
-  /** Stops accepting, drains in-flight requests (up to `drainMs`), closes outbound pools. */
+  /** Step 1 of the drain: /readyz 503, new relays 503 PROXY_DRAINING; pushes and in-flight work go on. */
+  drain(): void
+  /** Step 2: stop accepting, finish in-flight requests (up to `drainMs`), run `onClose` hooks, close pools. */
   close(): Promise<void>
+  /** SIGTERM: drain(), keep listening `drainDelayMs`, then close(). */
+  shutdown(): Promise<void>
+  /** Called once when draining starts. */
+  onDrain(hook: Hook): void
+  /** Awaited after the listener closed and in-flight requests ended, before the outbound pools close (e.g. the Stream client). */
+  onClose(hook: Hook): void
+  /** Replaces the stream-mode events check (the Stream client registers its status here). */
+  setEventsCheck(check: EventsCheck): void
 }
 
 type Route = (req: http.IncomingMessage, res: http.ServerResponse, log: Logger) => Promise<void> | void
@@ -70,7 +90,12 @@ function answerError(res: http.ServerResponse, error: unknown, log: Logger): voi
   if (error instanceof ProxyError) {
     if (error instanceof NotAllowedError) log.warn({ code: error.code, reason: error.reason }, 'relay refused: not allowed')
     else if (error.status >= 500 && !error.logged) log.error({ code: error.code, reason: error.message, cause: (error.cause as Error)?.message }, 'request failed')
-    const headers = error instanceof MethodNotAllowedError ? { allow: error.allow } : undefined
+    const headers: Record<string, string> | undefined =
+      error instanceof MethodNotAllowedError
+        ? { allow: error.allow }
+        : error instanceof ProxyDrainingError
+          ? { 'retry-after': '1', connection: 'close' }
+          : undefined
     return sendError(res, error.status, error.code, error.message, headers)
   }
   log.error({ err: error }, 'unexpected error')
@@ -81,7 +106,14 @@ export function buildServer(options: BuildServerOptions): ProxyApp {
   const { config, logger } = options
   const now = options.now ?? Date.now
   const fetch = options.fetch ?? undiciFetch
-  const tuning = { ...DEFAULT_TUNING, ...options.tuning }
+  const startedAt = options.startedAt ?? now()
+  const tuning: ProxyTuning = {
+    relayTimeoutMs: config.upstreamTimeoutMs,
+    drainDelayMs: config.drainDelayMs,
+    drainMs: config.drainTimeoutMs,
+    ...DEFAULT_TUNING,
+    ...options.tuning,
+  }
   const egress = createEgress(config.egressLocalAddress)
   const { apiBase, appKey, appSecret } = config.dingtalk
   const tokens = new TokenCache({
@@ -94,38 +126,66 @@ export function buildServer(options: BuildServerOptions): ProxyApp {
     now,
     failureBackoffMs: tuning.tokenFailureBackoffMs,
   })
+  const replay = new MemoryReplayStore({ now })
   const relay: RelayDeps = {
     config,
     tokens,
     upstream: new UpstreamClient({ egress, localAddress: config.egressLocalAddress, timeoutMs: tuning.relayTimeoutMs }),
-    replay: new MemoryReplayStore({ now }),
+    replay,
     now,
+    startedAt,
   }
   const callback: CallbackDeps = {
     crypto: new DingTalkCrypto({ token: config.dingtalk.callbackToken, aesKey: config.dingtalk.callbackAesKey, ownerKey: config.dingtalk.ownerKey }),
     worker: { workerUrl: config.workerUrl, key: config.proxyKey, fetch, dispatcher: egress.worker, now, timeoutMs: tuning.workerTimeoutMs },
     now,
   }
-  const readiness = createReadiness({ tokens, workerUrl: config.workerUrl, fetch, dispatcher: egress.worker, now, cacheMs: tuning.readinessCacheMs, events: options.eventsStatus })
+
+  let eventsCheck = options.eventsCheck
+  const readiness = createReadiness({
+    config,
+    tokens,
+    worker: { fetch, dispatcher: egress.worker, now, timeoutMs: tuning.workerTimeoutMs },
+    startedAt,
+    isDraining: () => lifecycle.draining,
+    eventsCheck: () => (eventsCheck ? eventsCheck() : 'STREAM_DISCONNECTED'),
+    logger,
+    cacheMs: tuning.readinessCacheMs,
+  })
+
+  /** Details only for the worker (or an operator with its key): a valid proof for GET /readyz. */
+  const signedCaller = async (req: http.IncomingMessage): Promise<boolean> => {
+    const proof = req.headers[PROOF_HEADER]
+    if (typeof proof !== 'string') return false
+    try {
+      await verifyProof(proof, { keys: config.workerKeys, aud: PROXY_AUDIENCE, method: 'GET', target: req.url ?? '', body: '', replay, now: now(), notBefore: startedAt })
+      return true
+    } catch {
+      return false
+    }
+  }
 
   const routes = new Map<string, Route>([
     ['/dingtalk/events', only(['POST'], (req, res, log) => handleCallback(callback, req, res, log))],
     ['/healthz', only(['GET', 'HEAD'], (_req, res) => sendJson(res, 200, { ok: true }))],
     [
       '/readyz',
-      only(['GET', 'HEAD'], async (_req, res) => {
-        const { ready, checks } = await readiness()
-        if (ready) return sendJson(res, 200, { ok: true, checks })
-        const failed = Object.entries(checks).filter(([, v]) => v !== 'ok').map(([k, v]) => `${k}: ${v}`)
-        sendJson(res, 503, { ok: false, checks, error: { code: 'NOT_READY', message: failed.join('; ') } })
+      only(['GET', 'HEAD'], async (req, res) => {
+        const [report, signed] = await Promise.all([readiness(), signedCaller(req)])
+        sendJson(res, report.ok ? 200 : 503, signed ? report : { ok: report.ok })
       }),
     ],
   ])
 
-  const relayRoute: Route = (req, res, log) => handleRelay(relay, req, res, log)
+  const relayRoute: Route = (req, res, log) => {
+    if (lifecycle.draining) {
+      req.resume()
+      throw new ProxyDrainingError()
+    }
+    return handleRelay(relay, req, res, log)
+  }
   const quiet = new Set(['/healthz', '/readyz'])
 
-  let closing = false
   let inflight = 0
   const server = http.createServer(async (req, res) => {
     const reqId = requestIdOf(req)
@@ -133,7 +193,9 @@ export function buildServer(options: BuildServerOptions): ProxyApp {
     const started = performance.now()
     inflight += 1
     res.setHeader('x-request-id', reqId)
-    if (closing) res.setHeader('connection', 'close')
+    res.setHeader(PROXY_ID_HEADER, config.proxyId)
+    // While draining, every answer asks the client to open a new connection (to another proxy).
+    if (lifecycle.draining) res.setHeader('connection', 'close')
     res.on('close', () => {
       inflight -= 1
       const ms = Math.round(performance.now() - started)
@@ -155,10 +217,22 @@ export function buildServer(options: BuildServerOptions): ProxyApp {
   // Bounds slow clients: the relay and push bodies are small and DingTalk answers fast.
   server.requestTimeout = 30_000
 
-  let closed: Promise<void> | undefined
+  const lifecycle = createLifecycle({
+    server,
+    logger,
+    drainDelayMs: tuning.drainDelayMs,
+    drainTimeoutMs: tuning.drainMs,
+    inflight: () => inflight,
+    closeOutbound: () => egress.close(),
+  })
+
   return {
     server,
     tokens,
+    startedAt,
+    get draining() {
+      return lifecycle.draining
+    },
     listen(port = config.port, host = config.host) {
       return new Promise((resolve, reject) => {
         server.once('error', reject)
@@ -168,28 +242,13 @@ export function buildServer(options: BuildServerOptions): ProxyApp {
         })
       })
     },
-    close() {
-      closed ??= (async () => {
-        closing = true
-        const stopped = new Promise<void>((resolve) => server.close(() => resolve()))
-        // Keep-alive connections become idle as their last response ends: close them as they do.
-        const sweeper = setInterval(() => server.closeIdleConnections(), 100)
-        server.closeIdleConnections()
-        let timer: NodeJS.Timeout | undefined
-        const drained = await Promise.race([
-          stopped.then(() => true),
-          new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), tuning.drainMs))),
-        ])
-        clearTimeout(timer)
-        clearInterval(sweeper)
-        if (!drained) {
-          logger.warn({ inflight }, 'drain timed out; closing remaining connections')
-          server.closeAllConnections()
-          await stopped
-        }
-        await egress.close()
-      })()
-      return closed
+    drain: () => lifecycle.drain(),
+    close: () => lifecycle.close(),
+    shutdown: () => lifecycle.shutdown(),
+    onDrain: (hook) => lifecycle.onDrain(hook),
+    onClose: (hook) => lifecycle.onClose(hook),
+    setEventsCheck(check) {
+      eventsCheck = check
     },
   }
 }

@@ -3,7 +3,18 @@
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { Writable } from 'node:stream'
-import { createProof, generateEd25519Jwk, importSigningKey, PROXY_AUDIENCE, type SigningKey } from '../../proof/src/index.ts'
+import {
+  createProof,
+  generateEd25519Jwk,
+  importPublicKeys,
+  importSigningKey,
+  MemoryReplayStore,
+  ProofError,
+  PROXY_AUDIENCE,
+  verifyProof,
+  WORKER_AUDIENCE,
+  type SigningKey,
+} from '../../proof/src/index.ts'
 import { loadConfig, type Env } from './config.ts'
 import { createLogger } from './logger.ts'
 import { buildServer, type BuildServerOptions, type ProxyApp } from './server.ts'
@@ -82,6 +93,9 @@ export const SECRETS = {
   aesKey: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG',
 }
 
+export const PROCESS_CODE = 'PROC-LICENSEDESK-TEST'
+export const ORIGINATOR = 'licensedesk-bot'
+
 export function makeEnv(keys: Keys, urls: { dingtalk: string; worker: string }, extra: Env = {}): Env {
   return {
     PORT: '0',
@@ -95,6 +109,12 @@ export function makeEnv(keys: Keys, urls: { dingtalk: string; worker: string }, 
     DINGTALK_CALLBACK_AES_KEY: SECRETS.aesKey,
     DINGTALK_API_BASE: urls.dingtalk,
     DINGTALK_OAPI_BASE: urls.dingtalk,
+    DINGTALK_PROCESS_CODE: PROCESS_CODE,
+    DINGTALK_ORIGINATOR_USER_ID: ORIGINATOR,
+    DINGTALK_EVENTS: 'http',
+    PROXY_ID: 'proxy-test-1',
+    DRAIN_DELAY_MS: '0',
+    DRAIN_TIMEOUT_MS: '10000',
     LOG_LEVEL: 'debug',
     ...extra,
   }
@@ -169,4 +189,49 @@ export async function signedRelay(
 /** Token endpoint answering `tok-<n>` with the given lifetime. */
 export function tokenHandler(expireIn = 7200): FakeHandler {
   return (_req, n) => ({ body: { accessToken: `tok-${n}`, expireIn } })
+}
+
+/** Token endpoint as DingTalk does it: the app secret is checked, then the caller's IP against a whitelist. */
+export function dingtalkTokenHandler(options: { allowedIps?: string[]; appSecret?: string } = {}): FakeHandler {
+  return (req, n) => {
+    const body = JSON.parse(req.body || '{}')
+    if (body.appKey !== SECRETS.appKey || body.appSecret !== (options.appSecret ?? SECRETS.appSecret)) {
+      return { status: 400, body: { code: 'invalidClientIdOrSecret', message: '无效的clientId或者clientSecret' } }
+    }
+    if (options.allowedIps && !options.allowedIps.includes(req.remoteAddress.replace(/^::ffff:/, ''))) {
+      return { status: 403, body: { code: 'Forbidden.AccessDenied.IpNotInWhiteList', message: '访问ip不在白名单之中' } }
+    }
+    return { body: { accessToken: `tok-${n}`, expireIn: 7200 } }
+  }
+}
+
+/**
+ * `/internal/proxy-check` as the worker answers it: the proxy's proof checked with the proxy public
+ * key the worker trusts, the answer signed with the worker key (worker/src/routes/internal-proxy-check.ts).
+ */
+export function proxyCheckHandler(keys: Keys, trusted: { proxyPublic?: string; workerKey?: SigningKey } = {}): FakeHandler {
+  const replay = new MemoryReplayStore()
+  return async (req) => {
+    try {
+      await verifyProof(req.headers.proof as string | undefined, {
+        keys: await importPublicKeys(trusted.proxyPublic ?? keys.proxyPublic),
+        aud: WORKER_AUDIENCE,
+        method: req.method,
+        target: req.url,
+        body: req.body,
+        replay,
+      })
+    } catch (error) {
+      if (!(error instanceof ProofError)) throw error
+      return { status: 401, body: { error: { code: error.code, message: error.message } } }
+    }
+    const text = JSON.stringify({ nonce: JSON.parse(req.body).nonce, worker: 'licensedesk' })
+    const proof = await createProof({ key: trusted.workerKey ?? keys.workerKey, aud: PROXY_AUDIENCE, method: 'POST', target: req.url, body: text })
+    return { body: text, headers: { 'licensedesk-proof': proof } }
+  }
+}
+
+/** A worker proof for `GET /readyz`, which unlocks the readiness details. */
+export async function readyzProof(keys: Keys, key: SigningKey = keys.workerKey): Promise<Record<string, string>> {
+  return { proof: await createProof({ key, aud: PROXY_AUDIENCE, method: 'GET', target: '/readyz' }) }
 }

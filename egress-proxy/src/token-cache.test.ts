@@ -108,6 +108,24 @@ describe('token cache', () => {
     await expect(cache().get()).rejects.toMatchObject({ code: 'TOKEN_UNAVAILABLE', message: expect.stringContaining('cannot be reached') })
   })
 
+  it('gives up on a silent token endpoint after 3 s with DINGTALK_UNREACHABLE (the proxy budget is 3 s + 10 s)', async () => {
+    dingtalk.on(TOKEN_PATH, () => ({ delayMs: 4_000, body: { accessToken: 'late', expireIn: 7200 } }))
+    const started = Date.now()
+    const error = await cache().get().catch((e: unknown) => e)
+    expect(error).toMatchObject({ code: 'TOKEN_UNAVAILABLE', fault: 'DINGTALK_UNREACHABLE', status: 503 })
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2_900)
+    expect(Date.now() - started).toBeLessThan(3_800)
+  }, 10_000)
+
+  it('names the operator faults: IP not whitelisted, wrong credentials', async () => {
+    dingtalk.on(TOKEN_PATH, () => ({ status: 403, body: { code: 'Forbidden.AccessDenied.IpNotInWhiteList' } }))
+    await expect(cache().get()).rejects.toMatchObject({ fault: 'IP_NOT_WHITELISTED' })
+    dingtalk.on(TOKEN_PATH, () => ({ status: 400, body: { code: 'invalidClientIdOrSecret' } }))
+    await expect(cache().get()).rejects.toMatchObject({ fault: 'DINGTALK_CREDENTIALS_INVALID' })
+    dingtalk.on(TOKEN_PATH, () => ({ status: 503, body: { code: 'systemBusy' } }))
+    await expect(cache().get()).rejects.toMatchObject({ fault: 'TOKEN_UNAVAILABLE' })
+  })
+
   it('keeps serving a still valid token when an early refresh fails', async () => {
     const tokens = cache()
     await tokens.get()

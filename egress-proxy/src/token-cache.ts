@@ -4,7 +4,7 @@
 import type { Logger } from 'pino'
 import type { Dispatcher } from 'undici'
 import type { FetchLike } from './egress.ts'
-import { TokenUnavailableError } from './errors.ts'
+import { TokenUnavailableError, type TokenFault } from './errors.ts'
 
 export type TokenCacheOptions = {
   apiBase: URL
@@ -18,7 +18,18 @@ export type TokenCacheOptions = {
   refreshMarginMs?: number
   /** After a failed fetch, answer the same error for this long without calling again (default 5 s). */
   failureBackoffMs?: number
+  /** Default TOKEN_TIMEOUT_MS. */
   timeoutMs?: number
+}
+
+/** The proxy's whole budget is token (3 s) + upstream (10 s), below the worker's 15 s per attempt. */
+export const TOKEN_TIMEOUT_MS = 3_000
+
+/** DingTalk's token refusals that name an operator's fault (dingtalk.md §1.1, §8). */
+function faultOf(code: string): TokenFault {
+  if (code === 'Forbidden.AccessDenied.IpNotInWhiteList') return 'IP_NOT_WHITELISTED'
+  if (code === 'invalidClientIdOrSecret') return 'DINGTALK_CREDENTIALS_INVALID'
+  return 'TOKEN_UNAVAILABLE'
 }
 
 type Cached = { value: string; refreshAt: number; expiresAt: number }
@@ -91,12 +102,12 @@ export class TokenCache {
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'application/json' },
         body: JSON.stringify({ appKey, appSecret }),
-        signal: AbortSignal.timeout(this.#options.timeoutMs ?? 5_000),
+        signal: AbortSignal.timeout(this.#options.timeoutMs ?? TOKEN_TIMEOUT_MS),
         dispatcher,
       })
     } catch (cause) {
       const what = (cause as Error)?.name === 'TimeoutError' ? 'did not answer in time' : 'cannot be reached'
-      throw new TokenUnavailableError(`the DingTalk token endpoint ${what}`, { cause })
+      throw new TokenUnavailableError(`the DingTalk token endpoint ${what}`, { cause, fault: 'DINGTALK_UNREACHABLE' })
     }
     const text = await response.text().catch(() => '')
     let body: { accessToken?: unknown; expireIn?: unknown; code?: unknown } = {}
@@ -107,7 +118,7 @@ export class TokenCache {
     }
     if (!response.ok) {
       const code = typeof body?.code === 'string' ? body.code.slice(0, 100) : 'no code'
-      throw new TokenUnavailableError(`the DingTalk token endpoint answered ${response.status} ${code}`)
+      throw new TokenUnavailableError(`the DingTalk token endpoint answered ${response.status} ${code}`, { fault: faultOf(code) })
     }
     const expireIn = Number(body?.expireIn)
     if (typeof body?.accessToken !== 'string' || !body.accessToken || !(expireIn > 0)) {

@@ -1,7 +1,9 @@
 // One upstream exchange through http-proxy-3 (native path, keep-alive agent, buffered request body).
 // The answer is handled here (selfHandleResponse) and buffered up to 1 MB so the relay can look for
 // an invalid-token error and repeat the call; a larger answer is streamed on without inspection.
-import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http'
+// A failure before the connection is up is 502 UPSTREAM_UNREACHABLE (nothing sent: safe to retry);
+// once connected, a missing or cut answer is 504 UPSTREAM_TIMEOUT (DingTalk may have acted on it).
+import type { ClientRequest, IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http'
 import { Readable } from 'node:stream'
 import { createProxyServer, type ProxyServer } from 'http-proxy-3'
 import type { Egress } from './egress.ts'
@@ -28,10 +30,10 @@ export type UpstreamAnswer = {
 
 type Attempt = {
   settle(error: ProxyError | null, answer?: UpstreamAnswer): void
-  proxyReq?: { destroy(): void }
+  proxyReq?: ClientRequest
+  /** True once the socket is connected: from then on bytes may have reached DingTalk. */
+  sent: boolean
 }
-
-const TIMEOUT_CODES = new Set(['ECONNECT_TIMEOUT', 'ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT'])
 
 export type UpstreamOptions = { egress: Egress; localAddress?: string; timeoutMs?: number; connectTimeoutMs?: number }
 
@@ -43,10 +45,15 @@ export class UpstreamClient {
   constructor(options: UpstreamOptions) {
     this.#options = options
     this.#proxy = createProxyServer({})
-    this.#proxy.on('proxyReq', (proxyReq, req) => {
+    // Emitted from the request's 'socket' event, with the socket.
+    this.#proxy.on('proxyReq', (proxyReq, req, _res, _options, socket) => {
       const attempt = this.#pending.get(req)
-      if (attempt) attempt.proxyReq = proxyReq
-      else proxyReq.destroy()
+      if (!attempt) return void proxyReq.destroy()
+      attempt.proxyReq = proxyReq
+      // A pooled keep-alive socket is already connected; a new one connects later (for TLS: once the
+      // handshake is done, as nothing of the call can leave before it).
+      if (!socket.connecting) attempt.sent = true
+      else socket.once('encrypted' in socket ? 'secureConnect' : 'connect', () => (attempt.sent = true))
     })
     this.#proxy.on('proxyRes', (proxyRes, req) => {
       const attempt = this.#pending.get(req)
@@ -54,8 +61,13 @@ export class UpstreamClient {
       else proxyRes.destroy()
     })
     // The client went away mid-call: http-proxy-3 reports it here instead of the callback.
-    this.#proxy.on('econnreset', (err, req) => this.#pending.get(req)?.settle(new UpstreamUnreachableError({ cause: err })))
-    this.#proxy.on('error', (err, req) => this.#pending.get(req)?.settle(classify(err)))
+    this.#proxy.on('econnreset', (err, req) => this.#fail(req, err))
+    this.#proxy.on('error', (err, req) => this.#fail(req, err))
+  }
+
+  #fail(req: IncomingMessage, err: unknown): void {
+    const attempt = this.#pending.get(req)
+    attempt?.settle(classify(err, attempt.sent))
   }
 
   /** Sends one request upstream; resolves with the (buffered) answer, rejects with a coded error. */
@@ -64,6 +76,7 @@ export class UpstreamClient {
     return new Promise((resolve, reject) => {
       let done = false
       const attempt: Attempt = {
+        sent: false,
         settle: (error, answer) => {
           if (done) return
           done = true
@@ -75,7 +88,10 @@ export class UpstreamClient {
           } else resolve(answer as UpstreamAnswer)
         },
       }
-      const timer = setTimeout(() => attempt.settle(new UpstreamTimeoutError()), timeoutMs)
+      const timer = setTimeout(
+        () => attempt.settle(attempt.sent ? new UpstreamTimeoutError() : new UpstreamUnreachableError()),
+        timeoutMs,
+      )
       this.#pending.set(req, attempt)
       // http-proxy-3 copies req.headers; the relay has already reduced them to what may go upstream.
       req.headers = request.headers as IncomingHttpHeaders
@@ -94,15 +110,15 @@ export class UpstreamClient {
           connectTimeout: connectTimeoutMs,
           xfwd: false,
         },
-        (err) => attempt.settle(classify(err)),
+        (err) => attempt.settle(classify(err, attempt.sent)),
       )
     })
   }
 }
 
-function classify(err: unknown): ProxyError {
-  const code = (err as { code?: string })?.code
-  return code && TIMEOUT_CODES.has(code) ? new UpstreamTimeoutError({ cause: err }) : new UpstreamUnreachableError({ cause: err })
+function classify(err: unknown, sent: boolean): ProxyError {
+  if (!sent) return new UpstreamUnreachableError({ cause: err })
+  return new UpstreamTimeoutError('DingTalk closed the connection without a complete answer; the outcome is unknown', { cause: err })
 }
 
 function collect(proxyRes: IncomingMessage, attempt: Attempt): void {
@@ -127,6 +143,7 @@ function collect(proxyRes: IncomingMessage, attempt: Attempt): void {
   const onEnd = () => attempt.settle(null, answer(Buffer.concat(chunks, size)))
   proxyRes.on('data', onData)
   proxyRes.on('end', onEnd)
-  proxyRes.on('error', (err) => attempt.settle(new UpstreamUnreachableError({ cause: err })))
-  proxyRes.on('aborted', () => attempt.settle(new UpstreamUnreachableError()))
+  const cut = 'DingTalk cut its answer short; the outcome is unknown'
+  proxyRes.on('error', (err) => attempt.settle(new UpstreamTimeoutError(cut, { cause: err })))
+  proxyRes.on('aborted', () => attempt.settle(new UpstreamTimeoutError(cut)))
 }

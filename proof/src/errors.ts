@@ -13,6 +13,7 @@ export type ProofErrorCode =
   | 'PROOF_WRONG_TARGET'
   | 'PROOF_BODY_MISMATCH'
   | 'PROOF_REPLAYED'
+  | 'PROOF_PREDATES_PROXY'
 
 export const PROOF_ERROR_CODES: readonly ProofErrorCode[] = [
   'PROOF_MISSING',
@@ -27,6 +28,7 @@ export const PROOF_ERROR_CODES: readonly ProofErrorCode[] = [
   'PROOF_WRONG_TARGET',
   'PROOF_BODY_MISMATCH',
   'PROOF_REPLAYED',
+  'PROOF_PREDATES_PROXY',
 ]
 
 export class ProofError extends Error {

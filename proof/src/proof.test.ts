@@ -150,6 +150,14 @@ describe('proof', () => {
     expect(await codeOf(verify(token, { replay }))).toBe('PROOF_REPLAYED')
   })
 
+  it('rejects a proof issued before the receiver started with PROOF_PREDATES_PROXY, without burning its jti', async () => {
+    const replay = new MemoryReplayStore({ now: () => NOW })
+    const token = await sign()
+    expect(await codeOf(verify(token, { replay, notBefore: NOW + 1000 }))).toBe('PROOF_PREDATES_PROXY')
+    // Same second as the start: accepted (second resolution, as iat).
+    expect(await codeOf(verify(token, { replay, notBefore: NOW + 999 }))).toBe('ACCEPTED')
+  })
+
   it('does not burn the jti of a proof that failed another check', async () => {
     const replay = new MemoryReplayStore({ now: () => NOW })
     const token = await sign()

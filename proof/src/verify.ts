@@ -27,6 +27,12 @@ export type VerifyProofOptions = {
   now?: number
   /** Seconds an `iat` may lie ahead of our clock; defaults to 5. */
   clockSkew?: number
+  /**
+   * Milliseconds since the epoch: a proof issued (`iat`, seconds) before this second is refused with
+   * PROOF_PREDATES_PROXY. The proxy passes its start, so a proof captured before a restart (whose
+   * replay store was lost with the process) cannot be replayed after it.
+   */
+  notBefore?: number
 }
 
 const decoder = new TextDecoder()
@@ -97,6 +103,9 @@ export async function verifyProof(token: string | null | undefined, options: Ver
   if (claims.exp <= now) throw new ProofError('PROOF_EXPIRED', 'the proof has expired')
   if (claims.exp - claims.iat > MAX_LIFETIME_SECONDS || claims.exp <= claims.iat) {
     throw new ProofError('PROOF_TOO_LONG_LIVED', `a proof may live at most ${MAX_LIFETIME_SECONDS} s`)
+  }
+  if (options.notBefore !== undefined && claims.iat < Math.floor(options.notBefore / 1000)) {
+    throw new ProofError('PROOF_PREDATES_PROXY', 'the proof was issued before this receiver started; sign a fresh one')
   }
 
   if (claims.htm !== options.method.toUpperCase()) throw new ProofError('PROOF_WRONG_METHOD', 'the proof is for another method')

@@ -233,6 +233,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           DINGTALK_API_BASE: sandboxUrl,
           DINGTALK_OAPI_BASE: sandboxUrl,
           EGRESS_LOCAL_ADDRESS: proxy.egressAddress,
+          // The stack stops a part with SIGTERM and SIGKILLs it after 5 s: drain well within that.
+          DRAIN_DELAY_MS: '1000',
+          DRAIN_TIMEOUT_MS: '3000',
           LOG_LEVEL: 'info',
           LOG_PRETTY: output === 'inherit' ? '1' : '',
           ...options.env?.proxy,

@@ -8,6 +8,7 @@ import { applications } from './routes/applications.ts'
 import { config } from './routes/config.ts'
 import { health } from './routes/health.ts'
 import { internalEvents } from './routes/internal-events.ts'
+import { internalProxyCheck } from './routes/internal-proxy-check.ts'
 import { wellKnown } from './routes/jwks.ts'
 import { apiSecurityHeaders } from './security-headers.ts'
 
@@ -20,6 +21,7 @@ const app = new Hono<AppEnv>()
   .route('/api/health', health)
   .route('/.well-known', wellKnown)
   .route('/internal/events', internalEvents)
+  .route('/internal/proxy-check', internalProxyCheck)
 
 app.onError(errorResponse)
 app.notFound((c) => errorResponse(new NotFoundError(), c))

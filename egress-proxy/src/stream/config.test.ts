@@ -15,7 +15,8 @@ async function variableOf(extra: Record<string, string>): Promise<string | undef
 
 describe('proxy Stream settings', () => {
   it('defaults to Stream events with a 60 s silence limit', async () => {
-    const config = await loadConfig(makeEnv(await makeKeys(), urls))
+    // makeEnv picks http for the other proxy tests; the default is what an unset variable gives.
+    const config = await loadConfig(makeEnv(await makeKeys(), urls, { DINGTALK_EVENTS: undefined }))
     expect(config.events).toBe('stream')
     expect(config.streamSilenceMs).toBe(60_000)
   })

@@ -73,7 +73,7 @@ describe('entry command with DINGTALK_EVENTS=stream', () => {
         stream: { mode, redeliverMs: 1_000, pingMs: 500, attempts: 10 },
       })
       const keys = await makeKeys()
-      const envFor = (address: string) => makeEnv(keys, { dingtalk: rotation.url, worker: worker.url }, { LOG_LEVEL: 'info', EGRESS_LOCAL_ADDRESS: address })
+      const envFor = (address: string) => makeEnv(keys, { dingtalk: rotation.url, worker: worker.url }, { LOG_LEVEL: 'info', EGRESS_LOCAL_ADDRESS: address, DINGTALK_EVENTS: 'stream' })
       const open = async () => ((await call(rotation.url, '/_sandbox/stream/connections')).body.data as any[]).filter((c) => c.state === 'open')
       const old = spawnProxy(envFor('127.0.0.2'))
       let fresh: ReturnType<typeof spawnProxy> | undefined
