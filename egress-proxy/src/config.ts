@@ -23,6 +23,8 @@ export type ProxyConfig = Readonly<{
   drainTimeoutMs: number
   /** Relay: how long DingTalk may take to answer once the call is sent. */
   upstreamTimeoutMs: number
+  /** How often the proxy runs its readiness checks by itself, so the worker hears from it (its heartbeat). */
+  heartbeatMs: number
   workerUrl: URL
   workerKeys: PublicKeySet
   proxyKey: SigningKey
@@ -172,6 +174,7 @@ export async function loadConfig(env: Env): Promise<ProxyConfig> {
     drainDelayMs: milliseconds(env, 'DRAIN_DELAY_MS', 15_000),
     drainTimeoutMs: milliseconds(env, 'DRAIN_TIMEOUT_MS', 15_000),
     upstreamTimeoutMs: milliseconds(env, 'UPSTREAM_TIMEOUT_MS', 10_000, 60_000),
+    heartbeatMs: milliseconds(env, 'HEARTBEAT_MS', 15_000),
     workerUrl: baseUrl(env, 'WORKER_URL'),
     workerKeys: await keyOf('WORKER_PUBLIC_JWK', () => importPublicKeys(required(env, 'WORKER_PUBLIC_JWK'), 'key')),
     proxyKey: await keyOf('PROXY_PRIVATE_JWK', () => importSigningKey(required(env, 'PROXY_PRIVATE_JWK'), 'key')),

@@ -31,6 +31,16 @@ async function main(): Promise<void> {
     'egress proxy listening',
   )
   stream?.start()
+  // The proxy's heartbeat: its readiness checks, run by itself, include the signed round trip the
+  // worker records (and which makes it submit what waited for a ready proxy). Also on draining, so
+  // the worker sees it go.
+  if (config.heartbeatMs > 0) {
+    const beat = () => void app.checkReadiness().catch(() => undefined)
+    const heartbeat = setInterval(beat, config.heartbeatMs)
+    heartbeat.unref()
+    setTimeout(beat, 1_000).unref()
+    app.onDrain(() => clearInterval(heartbeat))
+  }
 
   let stopping = false
   const stop = (signal: string) => {

@@ -71,6 +71,8 @@ export type ProxyApp = {
   onClose(hook: Hook): void
   /** Replaces the stream-mode events check (the Stream client registers its status here). */
   setEventsCheck(check: EventsCheck): void
+  /** Runs the readiness checks now (cached like /readyz); the worker round trip is the heartbeat it records. */
+  checkReadiness(): Promise<{ ok: boolean }>
 }
 
 type Route = (req: http.IncomingMessage, res: http.ServerResponse, log: Logger) => Promise<void> | void
@@ -249,6 +251,9 @@ export function buildServer(options: BuildServerOptions): ProxyApp {
     onClose: (hook) => lifecycle.onClose(hook),
     setEventsCheck(check) {
       eventsCheck = check
+    },
+    async checkReadiness() {
+      return { ok: (await readiness()).ok }
     },
   }
 }
