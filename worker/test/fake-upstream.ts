@@ -20,7 +20,7 @@ export type CreateBody = {
   deptId: number
   formComponentValues: { name: string; value: unknown }[]
 }
-export type MailErrorAnswer = { statusCode: number; name: string; message?: string }
+export type MailErrorAnswer = { statusCode: number; name: string; message?: string; /** seconds, sent as `retry-after` */ retryAfter?: number }
 export type SentEmail = {
   idempotencyKey: string | null
   payload: {
@@ -177,7 +177,10 @@ export class FakeUpstream {
     }
     if (scripted) {
       this.mailAttempts.push({ idempotencyKey: key, status: scripted.statusCode })
-      return json(scripted.statusCode, { message: `scripted ${scripted.name}`, ...scripted })
+      const { retryAfter, ...answer } = scripted
+      const response = json(scripted.statusCode, { message: `scripted ${scripted.name}`, ...answer })
+      if (retryAfter !== undefined) response.headers.set('retry-after', String(retryAfter))
+      return response
     }
     if (this.mailFailures > 0) {
       this.mailFailures--
