@@ -59,6 +59,8 @@ export class FakeUpstream {
   /** The process code DingTalk's instance list answers for (others' instances are listed too). */
   readonly foreignInstances: FakeInstance[] = []
   readonly listQueries: unknown[] = []
+  /** DingTalk takes this long to answer a create (it has created the instance by then). */
+  createDelayMs = 0
   /** How many of the next sends Resend fails with a 500. */
   mailFailures = 0
   /** The next sends fail with these, in order: an error in Resend's shape, or a network failure. */
@@ -133,6 +135,7 @@ export class FakeUpstream {
       const id = `inst-${crypto.randomUUID()}`
       this.instances.set(id, { id, body: JSON.parse(new TextDecoder().decode(body)), status: 'RUNNING', result: '', createdAt: Date.now() })
       const outcome = this.createOutcomes.shift() ?? 'ok'
+      if (this.createDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.createDelayMs))
       if (outcome === 'timeout-after-create') return proxied(504, { error: { code: 'UPSTREAM_TIMEOUT', message: 'DingTalk did not answer' } })
       if (outcome === 'reset-after-create') throw new Error('Network connection lost.')
       if (outcome === 'hang-after-create') return hang(request.signal)
