@@ -103,6 +103,36 @@ describe('DingTalk client: failover between proxies', () => {
     expect(proxiesCalled()).toEqual([A, A, A])
   })
 
+  it('treats a 5xx from no proxy (a tunnel or balancer) as outcome unknown on a create and moves a read on', async () => {
+    const seen: string[] = []
+    const stranger = async (url: string, init: RequestInit) => {
+      seen.push(url)
+      if (url.startsWith(A)) return new Response('<html>bad gateway</html>', { status: 502 })
+      return fake.handle(new Request(url, init))
+    }
+    const behind = async () =>
+      createDingTalkClient({ egressUrls: [A, B], signingKey: await importSigningKey(env.WORKER_PRIVATE_JWK), requestId: 't', start: 0, fetch: stranger })
+    await expect((await behind()).createInstance(input)).rejects.toBeInstanceOf(DingTalkOutcomeUnknownError)
+    const { instanceId } = await (await client({ start: 1 })).createInstance(input)
+    seen.length = 0
+    await (await behind()).getInstance(instanceId)
+    expect(seen.map((u) => new URL(u).origin)).toEqual([A, B])
+  })
+
+  it('does not try the next proxy after 403 NOT_ALLOWED (the allowlist is the same everywhere) nor after a DingTalk 4xx', async () => {
+    const seen: string[] = []
+    const refusing = async (url: string) => {
+      seen.push(new URL(url).origin)
+      return new Response(JSON.stringify({ error: { code: 'NOT_ALLOWED', message: 'no' } }), { status: 403, headers: { 'x-licensedesk-proxy': 'a' } })
+    }
+    const dingtalk = createDingTalkClient({ egressUrls: [A, B], signingKey: await importSigningKey(env.WORKER_PRIVATE_JWK), requestId: 't', start: 0, fetch: refusing })
+    expect(await dingtalk.getInstance('inst-x').catch((e: unknown) => e)).toMatchObject({ code: 'DINGTALK_REJECTED', upstreamCode: 'NOT_ALLOWED' })
+    expect(seen).toEqual([A])
+    const missing = await (await client()).getInstance('inst-missing').catch((e: unknown) => e)
+    expect(missing).toMatchObject({ code: 'DINGTALK_REJECTED', upstreamCode: 'processInstanceNotExist' })
+    expect(proxiesCalled()).toEqual([A])
+  })
+
   it('sends every relay through the EGRESS service binding when it is bound', async () => {
     const binding = { fetch: vi.fn((input: RequestInfo | URL, init?: RequestInit) => fake.handle(new Request(input, init))) }
     const bound = { ...env, EGRESS: binding as unknown as Fetcher }

@@ -122,7 +122,9 @@ export function createDingTalkClient(options: DingTalkClientOptions): DingTalkCl
     }
     if (response.ok) return { ok: true, value: parsed }
     const { code, message, own } = upstreamError(parsed)
-    const fromProxy = response.headers.has(PROXY_HEADER)
+    // The header marks a proxy's answer (contract); a proxy's coded body shape counts too, so an
+    // older proxy without the header still fails over. DingTalk never answers { error: { code } }.
+    const fromProxy = response.headers.has(PROXY_HEADER) || own
     if (fromProxy && own && code !== undefined) {
       // The allowlist answers the same at every proxy: a refusal, not a reason to try the next one.
       if (code === 'NOT_ALLOWED') return { ok: false, retry: false, error: new DingTalkRejectedError(response.status, code, message ?? 'the proxy does not allow this call') }
