@@ -59,6 +59,7 @@ export class FakeUpstream {
   /** The process code DingTalk's instance list answers for (others' instances are listed too). */
   readonly foreignInstances: FakeInstance[] = []
   readonly listQueries: unknown[] = []
+  readonly readyzCalls: string[] = []
   /** DingTalk takes this long to answer a create (it has created the instance by then). */
   createDelayMs = 0
   /** How many of the next sends Resend fails with a 500. */
@@ -86,11 +87,26 @@ export class FakeUpstream {
     const url = new URL(request.url)
     if (url.origin === new URL(env.RESEND_BASE_URL).origin) return this.#resend(request, url)
     if (url.pathname.startsWith('/relay/')) return this.#relay(request, url)
+    if (url.pathname === '/readyz') return this.#readyz(request, url)
     throw new TypeError(`fetch failed: unexpected request to ${url.origin}`)
   }
 
+  /** The proxy's unsigned readiness: only ready or not (docs/proxy.md). */
+  async #readyz(request: Request, url: URL): Promise<Response> {
+    const mode = this.#modeOf(url)
+    this.readyzCalls.push(url.origin)
+    if (mode === 'down') throw new Error('Network connection lost.')
+    if (mode === 'hang') return hang(request.signal)
+    const ready = mode === 'up'
+    return json(ready ? 200 : 503, { ok: ready })
+  }
+
+  #modeOf(url: URL): ProxyMode {
+    return this.proxies.get(url.origin) ?? (this.dingtalk === 'proxy-down' ? 'down' : this.dingtalk === 'unreachable' ? 'unreachable' : 'up')
+  }
+
   async #relay(request: Request, url: URL): Promise<Response> {
-    const mode: ProxyMode = this.proxies.get(url.origin) ?? (this.dingtalk === 'proxy-down' ? 'down' : this.dingtalk === 'unreachable' ? 'unreachable' : 'up')
+    const mode = this.#modeOf(url)
     const body = new Uint8Array(await request.arrayBuffer())
     const target = `${url.pathname}${url.search}`
     const call = { proxy: url.origin, method: request.method, target, requestId: request.headers.get('x-request-id'), proofError: null as string | null }

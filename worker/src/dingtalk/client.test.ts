@@ -25,6 +25,7 @@ async function client(options: { start?: number; timeoutMs?: number; urls?: stri
     requestId: 'test',
     start: options.start ?? 0,
     timeoutMs: options.timeoutMs,
+    preflightTimeoutMs: 300,
   })
 }
 const input = {
@@ -93,14 +94,27 @@ describe('DingTalk client: failover between proxies', () => {
     expect(fake.instances.size).toBe(1)
   })
 
-  it('treats the worker timeout and a lost connection on a create as outcome unknown (workerd cannot tell refused from reset)', async () => {
+  it('treats the worker timeout and a connection lost after the create was sent as outcome unknown', async () => {
     fake.createOutcomes.push('hang-after-create')
     await expect((await client({ timeoutMs: 200 })).createInstance(input)).rejects.toBeInstanceOf(DingTalkOutcomeUnknownError)
     fake.createOutcomes.push('reset-after-create')
     await expect((await client()).createInstance(input)).rejects.toBeInstanceOf(DingTalkOutcomeUnknownError)
+    expect(proxiesCalled()).toEqual([A, A])
+    expect(fake.instances.size).toBe(2)
+  })
+
+  it('skips a proxy whose /readyz cannot be reached before sending it a create (workerd cannot tell refused from reset)', async () => {
     fake.proxies.set(A, 'down')
-    await expect((await client()).createInstance(input)).rejects.toBeInstanceOf(DingTalkOutcomeUnknownError)
-    expect(proxiesCalled()).toEqual([A, A, A])
+    const { instanceId } = await (await client()).createInstance(input)
+    expect(fake.instances.has(instanceId)).toBe(true)
+    expect(fake.readyzCalls).toEqual([A, B])
+    expect(proxiesCalled()).toEqual([B])
+    fake.relayCalls.length = 0
+    fake.proxies.set(A, 'hang')
+    await (await client()).createInstance(input)
+    expect(proxiesCalled()).toEqual([B])
+    fake.proxies.set(B, 'down')
+    await expect((await client()).createInstance(input)).rejects.toBeInstanceOf(EgressUnavailableError)
   })
 
   it('treats a 5xx from no proxy (a tunnel or balancer) as outcome unknown on a create and moves a read on', async () => {
@@ -138,7 +152,8 @@ describe('DingTalk client: failover between proxies', () => {
     const bound = { ...env, EGRESS: binding as unknown as Fetcher }
     const config = await loadConfig(bound)
     await dingtalkFor(bound, config, 'test').createInstance(input)
-    expect(binding.fetch).toHaveBeenCalledTimes(1)
+    // The /readyz check and the create.
+    expect(binding.fetch).toHaveBeenCalledTimes(2)
     expect(globalThis.fetch).not.toHaveBeenCalled()
   })
 })

@@ -19,6 +19,8 @@ export type DingTalkClientOptions = {
   timeoutMs?: number
   /** Which proxy to try first (rotates the order per call); random by default. */
   start?: number
+  /** The unsigned GET /readyz before a create (below); 3 s by default. */
+  preflightTimeoutMs?: number
 }
 
 export type CreateInstanceInput = {
@@ -149,12 +151,31 @@ export function createDingTalkClient(options: DingTalkClientOptions): DingTalkCl
     return { ok: false, retry: false, error: new DingTalkRejectedError(response.status, code ?? `HTTP_${response.status}`, message ?? 'DingTalk refused the request') }
   }
 
+  // Before a create, an unsigned GET /readyz: since workerd reports a refused connection exactly
+  // like one lost mid-exchange (above), this is how a dead proxy is told apart from a lost create.
+  // Any HTTP answer (ready or not) lets the create go; only a failed connection or a timeout skips
+  // the proxy, and nothing was sent to it. A proxy dying between the two is still "outcome unknown".
+  async function reachable(base: string): Promise<boolean> {
+    try {
+      const response = await doFetch(`${base}/readyz`, { method: 'GET', signal: AbortSignal.timeout(options.preflightTimeoutMs ?? 3000) })
+      await response.body?.cancel()
+      return true
+    } catch {
+      return false
+    }
+  }
+
   async function call(kind: Kind, method: 'GET' | 'POST', target: string, payload?: unknown): Promise<unknown> {
     const body = payload === undefined ? undefined : JSON.stringify(payload)
     const first = start++ % urls.length
     let last: Error | null = null
     for (let i = 0; i < urls.length; i++) {
-      const result = await attempt(urls[(first + i) % urls.length], kind, method, target, body)
+      const base = urls[(first + i) % urls.length]
+      if (kind === 'create' && !(await reachable(base))) {
+        last = new EgressUnavailableError(`the egress proxy ${new URL(base).host} cannot be reached`)
+        continue
+      }
+      const result = await attempt(base, kind, method, target, body)
       if (result.ok) return result.value
       if (!result.retry) throw result.error
       last = result.error
