@@ -113,7 +113,8 @@ export const applications = new Hono<AppEnv>()
     const late = new Promise<null>((resolve) => {
       timer = setTimeout(() => resolve(null), config.submitAnswerWithinMs)
     })
-    const outcome = await Promise.race([submitting, late]).finally(() => timer && clearTimeout(timer))
+    // An unexpected failure is logged by the waitUntil above; the application is saved, so still 202.
+    const outcome = await Promise.race([submitting.catch(() => null), late]).finally(() => timer && clearTimeout(timer))
     if (!outcome) log.info('DingTalk slower than the answer deadline; answering 202', { applicationId: app.id })
     if (outcome?.status === 'pending_approval') return c.json({ id: app.id, status: outcome.status, statusUrl }, 201)
     if (outcome?.error instanceof DingTalkRejectedError) {
