@@ -71,9 +71,18 @@ describe('backlog: fast recovery after an outage', () => {
     )
     expect(latest!.attempts).toBe(0)
     expect(latest!.due).toBeLessThanOrEqual(now + 2 * 60_000)
+    // Pushes may have failed the same way: the reconciler will read DingTalk's failed-push list.
+    expect(await row(`SELECT 1 AS set_ FROM worker_state WHERE key = 'push_missed_suspected'`)).not.toBeNull()
     fake.dingtalk = 'up'
     await runCron(now + 3 * 60_000)
     expect(await countSubmitted()).toBe(0)
+  })
+
+  it('submits nothing from cron once the monthly DingTalk budget is used up', async () => {
+    await outage(2)
+    await runCron(Date.now(), { ...env, DINGTALK_MONTHLY_BUDGET: '1' })
+    expect(creates()).toHaveLength(0)
+    expect(await countSubmitted()).toBe(2)
   })
 
   it('drains the backlog in waitUntil when a proxy heartbeat reports ready', async () => {

@@ -73,6 +73,13 @@ describe('POST /internal/events: an event for an instance the worker does not kn
     expect((await sendEvent(finishEvent('inst-nowhere', 'agree'))).status).toBe(200)
   })
 
+  it('flags missed pushes whenever it refuses an event (e.g. a bad proof), so the failed-push list is read', async () => {
+    const request = await eventRequest(finishEvent('inst-any', 'agree'))
+    request.headers.delete('proof')
+    expect((await call(request)).status).toBe(401)
+    expect(await flag()).not.toBeNull()
+  })
+
   it('answers 503 EVENT_NOT_RESOLVED when DingTalk cannot be asked, so the proxy does not ack, and flags missed pushes', async () => {
     const app = await lost()
     fake.dingtalk = 'unreachable'
