@@ -139,7 +139,9 @@ export function createDingTalkClient(options: DingTalkClientOptions): DingTalkCl
         return { ok: false, retry: false, error: new DingTalkOutcomeUnknownError('DingTalk did not answer the create in time', { upstreamCode: code }) }
       }
     }
-    if (!fromProxy && response.status >= 500) {
+    // DingTalk's own answers are JSON with `code` (new API) or `errcode` (legacy), header or not.
+    const dingtalkShaped = parsed !== null && typeof parsed === 'object' && ('code' in parsed || 'errcode' in parsed)
+    if (!fromProxy && !dingtalkShaped && response.status >= 500) {
       // Not a proxy's answer (a tunnel or load balancer in front of it): whether it was relayed is unknown.
       if (kind === 'read') return { ok: false, retry: true, error: new EgressUnavailableError(`no proxy answered (HTTP ${response.status})`) }
       return { ok: false, retry: false, error: new DingTalkOutcomeUnknownError(`the create's answer came from no proxy (HTTP ${response.status})`) }
