@@ -50,7 +50,7 @@ describe('the deploy preflight', () => {
     const file = filledConfig((text) =>
       text
         .replace('RESEND_BASE_URL = "https://api.resend.com"\nMAIL_FROM = "HyperMotion Licensing <licenses@mail', 'RESEND_BASE_URL = "http://localhost:8789"\nMAIL_FROM = "HyperMotion Licensing <licenses@mail')
-        .replace(/\nPOLL_BATCH = "5"\nLICENSE_PUBLIC_JWKS = '\{"keys":\[\]\}'\n\n\[env\.staging\]/, "\nLICENSE_PUBLIC_JWKS = '{\"keys\":[]}'\n\n[env.staging]")
+        .replace(/\[env\.production\.vars\][\s\S]*?POLL_BATCH = "5"\n/, (section) => section.replace('POLL_BATCH = "5"\n', ''))
         .replace(/\[\[env\.production\.ratelimits\]\]\nname = "SUBMIT_RATE_LIMITER"\nnamespace_id = "1001"\nsimple = \{ limit = 10, period = 60 \}\n/, ''),
     )
     const problems = problemsOf(file, 'production')

@@ -19,7 +19,7 @@ const LOCAL_OR_PLACEHOLDER: readonly [RegExp, string][] = [
 ]
 
 /** Vars whose local defaults are fine in production (bounds, labels, lists). */
-const FREE_VARS = new Set(['PRODUCTS', 'DEFAULT_PRODUCT', 'VALIDITY_DAYS', 'QUANTITY_MIN', 'QUANTITY_MAX', 'FEATURE_CODE_PATTERN', 'DINGTALK_FORM_LABELS', 'DINGTALK_DEPT_ID'])
+const FREE_VARS = new Set(['PRODUCTS', 'DEFAULT_PRODUCT', 'VALIDITY_DAYS', 'QUANTITY_MIN', 'QUANTITY_MAX', 'FEATURE_CODE_PATTERN', 'DINGTALK_FORM_LABELS', 'DINGTALK_DEPT_ID', 'RELAY_TIMEOUT_MS', 'SUBMIT_ADOPT_AFTER_MS', 'SUBMIT_ANSWER_WITHIN_MS', 'SUBMIT_BATCH_MAX', 'DINGTALK_QPS', 'MAIL_RATE_PER_SECOND'])
 
 function https(value: string): boolean {
   try {

@@ -12,9 +12,18 @@ export const SUBMIT_GIVE_UP_AFTER_MS = 24 * HOUR
 /** A DingTalk business error (4xx) is a configuration problem: a few tries (~50 min), then failed. */
 export const SUBMIT_REJECTED_MAX_ATTEMPTS = 6
 
-/** Mail deliveries: 1 min, 5 min, 30 min, 2 h, 6 h, 12 h, 24 h; the 8th failure is final. */
-export const DELIVERY_BACKOFF_MS = [1 * MINUTE, 5 * MINUTE, 30 * MINUTE, 2 * HOUR, 6 * HOUR, 12 * HOUR, 24 * HOUR]
-export const DELIVERY_MAX_ATTEMPTS = 8
+/**
+ * Mail deliveries: a passing failure (5xx, network) is retried every run for the first hour of the
+ * delivery (an outage of the provider must not cost hours), then 5 min, 30 min, 2 h, 6 h; a
+ * delivery is given up when it is a day old, not after a number of attempts.
+ */
+export const DELIVERY_BACKOFF_MS = [1 * MINUTE, 5 * MINUTE, 30 * MINUTE, 2 * HOUR, 6 * HOUR]
+export const DELIVERY_EVERY_RUN_FOR_MS = HOUR
+export const DELIVERY_GIVE_UP_AFTER_MS = 24 * HOUR
+/** A 429 without `retry-after`: the next run. */
+export const DELIVERY_RATE_LIMITED_MS = 1 * MINUTE
+/** Per cron run, deliveries are sent for about this long at MAIL_RATE_PER_SECOND. */
+export const OUTBOX_RUN_SECONDS = 45
 /** Resend still works on our previous attempt (409 concurrent_idempotent_requests): ask again next run. */
 export const DELIVERY_RETRY_SOON_MS = 1 * MINUTE
 
@@ -30,8 +39,12 @@ const pick = (schedule: readonly number[], attempt: number): number => schedule[
 /** Delay before the next submit after `attempt` failed attempts. */
 export const submitDelay = (attempt: number): number => pick(SUBMIT_BACKOFF_MS, attempt)
 
-/** Delay before the next delivery attempt after `attempt` failures. */
+/** Delay before the next delivery attempt after `attempt` failures (misconfigured key: the schedule). */
 export const deliveryDelay = (attempt: number): number => pick(DELIVERY_BACKOFF_MS, attempt)
+
+/** Delay after a passing failure of a delivery of age `age`: the next run for the first hour, then backing off. */
+export const deliveryRetryDelay = (attempt: number, age: number): number =>
+  age < DELIVERY_EVERY_RUN_FOR_MS ? MINUTE : pick(DELIVERY_BACKOFF_MS, Math.max(attempt, 2))
 
 /** Delay before the next poll after `attempt` polls: 20, 40, 60, 60 … minutes. */
 export const pollDelay = (attempt: number): number => Math.min(FIRST_POLL_AFTER_MS * 2 ** Math.max(attempt, 1), MAX_POLL_INTERVAL_MS)

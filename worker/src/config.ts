@@ -15,7 +15,16 @@ export type Product = { id: string; name: string }
 
 export type Config = Readonly<{
   publicOrigin: string
-  egressUrl: string
+  /** EGRESS_URL, split on commas: the proxies, tried in rotating order. */
+  egressUrls: readonly string[]
+  relayTimeoutMs: number
+  /** A create whose outcome is unknown is searched for (and only then re-created) after this long. */
+  submitAdoptAfterMs: number
+  submitBatchMax: number
+  dingtalkQps: number
+  mailRatePerSecond: number
+  /** How long POST /api/applications waits for DingTalk before answering 202 (the submit goes on). */
+  submitAnswerWithinMs: number
   resendBaseUrl: string
   resendApiKey: string
   mailFrom: string
@@ -58,6 +67,21 @@ function url(env: Bindings, name: keyof Bindings): string {
   }
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new ConfigError(name, 'must be http(s)')
   return raw.replace(/\/+$/, '')
+}
+
+function egressUrls(env: Bindings): string[] {
+  const parts = required(env, 'EGRESS_URL').split(',').map((part) => part.trim()).filter((part) => part !== '')
+  if (parts.length === 0) throw new ConfigError('EGRESS_URL', 'is missing')
+  return parts.map((part) => {
+    let parsed: URL
+    try {
+      parsed = new URL(part)
+    } catch {
+      throw new ConfigError('EGRESS_URL', 'must be a comma-separated list of absolute URLs')
+    }
+    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new ConfigError('EGRESS_URL', 'must be http(s)')
+    return part.replace(/\/+$/, '')
+  })
 }
 
 function integer(env: Bindings, name: keyof Bindings, min: number, max: number, fallback?: number): number {
@@ -157,7 +181,13 @@ export async function parseConfig(env: Bindings): Promise<Config> {
 
   return Object.freeze({
     publicOrigin,
-    egressUrl: url(env, 'EGRESS_URL'),
+    egressUrls: egressUrls(env),
+    relayTimeoutMs: integer(env, 'RELAY_TIMEOUT_MS', 1000, 120_000, 15_000),
+    submitAdoptAfterMs: integer(env, 'SUBMIT_ADOPT_AFTER_MS', 0, 24 * 3_600_000, 60_000),
+    submitBatchMax: integer(env, 'SUBMIT_BATCH_MAX', 0, 1000, 200),
+    dingtalkQps: integer(env, 'DINGTALK_QPS', 1, 20, 15),
+    mailRatePerSecond: integer(env, 'MAIL_RATE_PER_SECOND', 1, 100, 2),
+    submitAnswerWithinMs: integer(env, 'SUBMIT_ANSWER_WITHIN_MS', 100, 30_000, 4000),
     resendBaseUrl: url(env, 'RESEND_BASE_URL'),
     resendApiKey: required(env, 'RESEND_API_KEY'),
     mailFrom: required(env, 'MAIL_FROM'),

@@ -2,19 +2,16 @@
 // idempotent and resumable, runs on its own (one failing step does not stop the others), and
 // uses the controller's scheduledTime as "now".
 import { loadConfig } from './config.ts'
-import { listSubmitDue, claimSubmit } from './db/applications.ts'
+import { drainBacklog } from './backlog.ts'
 import { sweepSeenProofs } from './db/seen-proofs.ts'
 import { sweepIdempotencyKeys } from './db/submit-idempotency.ts'
-import { createDingTalkClient } from './dingtalk/client.ts'
+import { dingtalkFor } from './dingtalk/egress.ts'
 import type { Bindings } from './env.ts'
 import { createLogger, errorFields, logLevelOf, type Logger } from './log.ts'
 import { createMailer } from './mail/mailer.ts'
 import { processOutbox } from './outbox.ts'
 import { reconcile } from './reconcile.ts'
-import { submitToDingTalk } from './submission.ts'
-import { LEASE_MS } from './backoff.ts'
-
-const SUBMIT_BATCH = 10
+import { readFailedPushes } from './failed-pushes.ts'
 
 async function step(log: Logger, name: string, run: () => Promise<unknown>): Promise<void> {
   try {
@@ -37,18 +34,11 @@ export async function runScheduled(controller: Pick<ScheduledController, 'schedu
   }
   const now = controller.scheduledTime
   const db = env.DB
-  const dingtalk = createDingTalkClient({ egressUrl: config.egressUrl, signingKey: config.workerSigningKey, requestId })
+  const dingtalk = dingtalkFor(env, config, requestId)
   const mailer = createMailer({ apiKey: config.resendApiKey, baseUrl: config.resendBaseUrl, from: config.mailFrom })
 
-  await step(log, 'submit', async () => {
-    let submitted = 0
-    for (const app of await listSubmitDue(db, now, SUBMIT_BATCH)) {
-      if (!(await claimSubmit(db, app.id, now, now + LEASE_MS))) continue
-      const outcome = await submitToDingTalk({ db, config, dingtalk, log, now, source: 'cron' }, app)
-      if (outcome.status === 'pending_approval') submitted++
-    }
-    return { submitted }
-  })
+  await step(log, 'submit', () => drainBacklog({ db, config, dingtalk, log, now, source: 'cron' }))
+  await step(log, 'failed-pushes', () => readFailedPushes({ db, config, dingtalk, log, now }))
   await step(log, 'reconcile', () => reconcile({ db, config, dingtalk, log, now }))
   await step(log, 'outbox', () => processOutbox({ db, config, mailer, log, now }))
   await step(log, 'sweep', async () => ({

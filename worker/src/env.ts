@@ -8,6 +8,14 @@ export type Bindings = {
   SUBMIT_RATE_LIMITER?: RateLimit
   PUBLIC_ORIGIN: string
   EGRESS_URL: string
+  /** Workers VPC service binding to the proxies (production); when bound it carries every relay. */
+  EGRESS?: Fetcher
+  RELAY_TIMEOUT_MS?: string
+  SUBMIT_ADOPT_AFTER_MS?: string
+  SUBMIT_BATCH_MAX?: string
+  DINGTALK_QPS?: string
+  MAIL_RATE_PER_SECOND?: string
+  SUBMIT_ANSWER_WITHIN_MS?: string
   RESEND_BASE_URL: string
   MAIL_FROM: string
   PRODUCTS: string

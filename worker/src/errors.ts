@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'IDEMPOTENCY_KEY_REUSED'
   | 'DINGTALK_UNAVAILABLE'
   | 'DINGTALK_REJECTED'
+  | 'EVENT_NOT_RESOLVED'
   | 'CONFIG_INVALID'
   | 'INTERNAL_ERROR'
 
@@ -31,6 +32,7 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   'IDEMPOTENCY_KEY_REUSED',
   'DINGTALK_UNAVAILABLE',
   'DINGTALK_REJECTED',
+  'EVENT_NOT_RESOLVED',
   'CONFIG_INVALID',
   'INTERNAL_ERROR',
 ]
@@ -130,6 +132,19 @@ export class DingTalkUnavailableError extends AppError {
   constructor(message: string, options?: { cause?: unknown; upstreamCode?: string }) {
     super('DINGTALK_UNAVAILABLE', 503, message, options)
     this.upstreamCode = options?.upstreamCode
+  }
+}
+
+/** No egress proxy relayed the call (down, draining, refusing the proof, no token): nothing reached DingTalk. */
+export class EgressUnavailableError extends DingTalkUnavailableError {}
+
+/** A create was sent and its answer lost (timeout, reset): DingTalk may hold the instance. Never re-sent blindly. */
+export class DingTalkOutcomeUnknownError extends DingTalkUnavailableError {}
+
+/** An event for an instance the worker does not know, and DingTalk cannot be asked now: redeliver later. */
+export class EventNotResolvedError extends AppError {
+  constructor(message = 'the event names an instance that cannot be resolved now; deliver it again later', options?: { cause?: unknown }) {
+    super('EVENT_NOT_RESOLVED', 503, message, options)
   }
 }
 

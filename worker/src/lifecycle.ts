@@ -28,6 +28,7 @@ export type TransitionSet = {
   nextPollAt?: number | null
   pollAttempts?: number
   lastError?: string | null
+  submitOutcomeUnknownAt?: number | null
 }
 
 const COLUMNS: Record<keyof TransitionSet, string> = {
@@ -37,6 +38,7 @@ const COLUMNS: Record<keyof TransitionSet, string> = {
   nextPollAt: 'next_poll_at',
   pollAttempts: 'poll_attempts',
   lastError: 'last_error',
+  submitOutcomeUnknownAt: 'submit_outcome_unknown_at',
 }
 
 export type Transition = {

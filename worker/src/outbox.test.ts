@@ -1,3 +1,4 @@
+import { env } from 'cloudflare:workers'
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest'
 import { FakeUpstream } from '../test/fake-upstream.ts'
 import { call, eventRequest, finishEvent, readJson, row, rows, runCron, submit, validApplication } from '../test/helpers.ts'
@@ -72,22 +73,36 @@ describe('outbox: permanent Resend errors fail fast', () => {
 })
 
 describe('outbox: passing Resend errors are retried', () => {
-  it('backs off on 429 and on a network failure, then delivers', async () => {
-    fake.mailErrors.push({ statusCode: 429, name: 'rate_limit_exceeded' }, 'network')
+  it('waits for retry-after on a 429 without counting it as a failed attempt, retries a network failure at the next run, then delivers', async () => {
+    fake.mailErrors.push({ statusCode: 429, name: 'rate_limit_exceeded', retryAfter: 7 }, 'network')
     const app = await decided()
     const first = await deliveryOf(app.id)
-    expect(first).toMatchObject({ status: 'pending', attempts: 1 })
-    expect(first!.next_attempt_at! - first!.updated_at).toBe(MINUTE)
+    expect(first).toMatchObject({ status: 'pending', attempts: 0 })
+    expect(first!.next_attempt_at! - first!.updated_at).toBe(7_000)
 
-    await runCron(first!.updated_at + MINUTE)
+    await runCron(first!.next_attempt_at!)
     const second = await deliveryOf(app.id)
-    expect(second).toMatchObject({ status: 'pending', attempts: 2 })
-    expect(second!.next_attempt_at! - second!.updated_at).toBe(5 * MINUTE)
+    expect(second).toMatchObject({ status: 'pending', attempts: 1 })
+    // In the first hour of a delivery a passing failure is retried at the next run, not in 5 min.
+    expect(second!.next_attempt_at! - second!.updated_at).toBe(MINUTE)
 
-    await runCron(second!.updated_at + 5 * MINUTE)
-    expect(await deliveryOf(app.id)).toMatchObject({ status: 'sent', attempts: 3 })
+    await runCron(second!.next_attempt_at!)
+    expect(await deliveryOf(app.id)).toMatchObject({ status: 'sent', attempts: 2 })
     expect(await statusOf(app.id)).toBe('delivered')
     expect(attemptsOf(first!.id).map((a) => a.status)).toEqual([429, 0, 200])
+  })
+
+  it('backs off a passing failure once the delivery is over an hour old, and gives up by age, not by attempt count', async () => {
+    const app = await decided()
+    const delivery = (await deliveryOf(app.id))!
+    fake.mailErrors.push('network')
+    await env.DB.prepare(`UPDATE deliveries SET status = 'pending', next_attempt_at = ?2, created_at = ?3, attempts = 20 WHERE id = ?1`)
+      .bind(delivery.id, Date.now(), Date.now() - 2 * 3_600_000)
+      .run()
+    await runCron(Date.now())
+    const after = (await deliveryOf(app.id))!
+    expect(after).toMatchObject({ status: 'pending', attempts: 21 })
+    expect(after.next_attempt_at! - after.updated_at).toBeGreaterThanOrEqual(5 * MINUTE)
   })
 
   it('retries a 409 concurrent_idempotent_requests at the next run instead of backing off further', async () => {

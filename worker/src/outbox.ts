@@ -1,7 +1,8 @@
 // The mail outbox: issues the license of approved applications and sends due deliveries through
-// Resend with Idempotency-Key `delivery/<id>`, so a retried send never mails twice. Passing
-// failures back off (1 min … 24 h) and the 8th is final; a permanent one (mail/failure.ts) is final
-// at once. A final failure marks the delivery failed and alerts the operator.
+// Resend with Idempotency-Key `delivery/<id>`, so a retried send never mails twice. Sends are paced
+// to MAIL_RATE_PER_SECOND; a 429 waits for `retry-after` (not a failed attempt) and a 429 or 5xx
+// ends the run's sending. Passing failures retry every run for an hour, then back off; a delivery
+// is given up at a day old, a permanent failure (mail/failure.ts) at once, alerting the operator.
 import type { Config } from './config.ts'
 import { getApplication, listApproved, type Application } from './db/applications.ts'
 import {
@@ -16,19 +17,43 @@ import { newEventId } from './ids.ts'
 import { ensureLicense, licenseFileName } from './issuance.ts'
 import { applyTransition } from './lifecycle.ts'
 import { errorFields, type Logger } from './log.ts'
-import { classifyMailFailure, isFinalFailure, type MailFailureKind } from './mail/failure.ts'
+import { classifyMailFailure, haltsRun, isFinalFailure, type MailFailureKind } from './mail/failure.ts'
 import { base64Utf8, type Mailer, type OutgoingMail } from './mail/mailer.ts'
 import { renderLicenseMail, renderRejectionMail } from './mail/templates.ts'
 import { statusUrlOf } from './status-token.ts'
-import { DELIVERY_MAX_ATTEMPTS, DELIVERY_RETRY_SOON_MS, LEASE_MS, deliveryDelay } from './backoff.ts'
+import {
+  DELIVERY_GIVE_UP_AFTER_MS,
+  DELIVERY_RATE_LIMITED_MS,
+  DELIVERY_RETRY_SOON_MS,
+  LEASE_MS,
+  OUTBOX_RUN_SECONDS,
+  deliveryDelay,
+  deliveryRetryDelay,
+} from './backoff.ts'
 
-export type OutboxDeps = { db: D1Database; config: Config; mailer: Mailer; log: Logger; now: number }
+export type OutboxDeps = {
+  db: D1Database
+  config: Config
+  mailer: Mailer
+  log: Logger
+  now: number
+  /** Waits between sends (pacing); a test passes a fake. */
+  sleep?: (ms: number) => Promise<void>
+  /** The wall clock, for pacing. */
+  clock?: () => number
+}
 export type OutboxOptions = { applicationId?: string; limit?: number }
-export type OutboxSummary = { sent: number; retrying: number; failed: number }
+export type OutboxSummary = { sent: number; retrying: number; failed: number; halted: boolean }
+
+const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
 export async function processOutbox(deps: OutboxDeps, options: OutboxOptions = {}): Promise<OutboxSummary> {
-  const summary: OutboxSummary = { sent: 0, retrying: 0, failed: 0 }
-  const limit = options.limit ?? 20
+  const summary: OutboxSummary = { sent: 0, retrying: 0, failed: 0, halted: false }
+  const limit = options.limit ?? deps.config.mailRatePerSecond * OUTBOX_RUN_SECONDS
+  const sleep = deps.sleep ?? realSleep
+  const clock = deps.clock ?? Date.now
+  const interval = 1000 / deps.config.mailRatePerSecond
+  let nextSlot = clock()
   if (!options.applicationId) {
     // Crash recovery: an approved application whose license was never issued gets it now.
     for (const app of await listApproved(deps.db, limit)) {
@@ -38,9 +63,17 @@ export async function processOutbox(deps: OutboxDeps, options: OutboxOptions = {
     }
   }
   for (const delivery of await listDueDeliveries(deps.db, deps.now, limit, options.applicationId)) {
+    const wait = nextSlot - clock()
+    if (wait > 0) await sleep(wait)
+    nextSlot = Math.max(nextSlot, clock()) + interval
     if (!(await claimDelivery(deps.db, delivery.id, deps.now, deps.now + LEASE_MS))) continue
-    const outcome = await deliver(deps, delivery)
+    const { outcome, halt } = await deliver(deps, delivery)
     summary[outcome]++
+    if (halt) {
+      // Throttled or failing: the rest stay due and go out at the next run.
+      summary.halted = true
+      break
+    }
   }
   return summary
 }
@@ -72,11 +105,14 @@ async function compose(deps: OutboxDeps, delivery: Delivery, app: Application): 
   return { to: app.email, ...mail, attachments: [{ filename: fileName, content: base64Utf8(license.text) }] }
 }
 
-async function deliver(deps: OutboxDeps, delivery: Delivery): Promise<keyof OutboxSummary> {
+type Counted = 'sent' | 'retrying' | 'failed'
+
+async function deliver(deps: OutboxDeps, delivery: Delivery): Promise<{ outcome: Counted; halt: boolean }> {
   const { db, now, log } = deps
   const attempts = delivery.attempts + 1
   const fields = { deliveryId: delivery.id, applicationId: delivery.applicationId, kind: delivery.kind, attempts }
   let failure: Failure
+  let halt = false
   try {
     const app = await getApplication(db, delivery.applicationId)
     if (!app) throw new Error('application not found')
@@ -84,17 +120,20 @@ async function deliver(deps: OutboxDeps, delivery: Delivery): Promise<keyof Outb
     if (result.ok) {
       await markSent(deps, delivery, attempts, result.id)
       log.info('mail sent', { ...fields, resendEmailId: result.id })
-      return 'sent'
+      return { outcome: 'sent', halt: false }
     }
-    failure = { error: result.error, kind: classifyMailFailure(result) }
+    const kind = classifyMailFailure(result)
+    failure = { error: result.error, kind, retryAfterMs: result.retryAfterMs }
+    halt = haltsRun(result, kind)
   } catch (err) {
     log.error('mail delivery attempt crashed', { ...fields, ...errorFields(err) })
-    failure = { error: err instanceof Error ? err.message : String(err), kind: 'retry' }
+    failure = { error: err instanceof Error ? err.message : String(err), kind: 'retry', retryAfterMs: null }
   }
-  return recordFailure(deps, delivery, attempts, { ...failure, error: failure.error.slice(0, 500) })
+  const outcome = await recordFailure(deps, delivery, attempts, { ...failure, error: failure.error.slice(0, 500) })
+  return { outcome, halt }
 }
 
-type Failure = { error: string; kind: MailFailureKind }
+type Failure = { error: string; kind: MailFailureKind; retryAfterMs: number | null }
 
 
 async function markSent(deps: OutboxDeps, delivery: Delivery, attempts: number, resendEmailId: string | null) {
@@ -112,11 +151,20 @@ async function markSent(deps: OutboxDeps, delivery: Delivery, attempts: number, 
   await db.batch([sent, insertEventStatement(db, note(delivery, 'delivery.sent', data, now))])
 }
 
-async function recordFailure(deps: OutboxDeps, delivery: Delivery, attempts: number, failure: Failure): Promise<keyof OutboxSummary> {
+function retryDelay(failure: Failure, attempts: number, age: number): number {
+  if (failure.kind === 'rate_limited') return failure.retryAfterMs ?? DELIVERY_RATE_LIMITED_MS
+  if (failure.kind === 'retry_soon') return DELIVERY_RETRY_SOON_MS
+  if (failure.kind === 'misconfigured') return deliveryDelay(attempts)
+  return deliveryRetryDelay(attempts, age)
+}
+
+async function recordFailure(deps: OutboxDeps, delivery: Delivery, tried: number, failure: Failure): Promise<Counted> {
   const { db, now, log } = deps
   const lastError = failure.error
-  const final = isFinalFailure(failure.kind) || attempts >= DELIVERY_MAX_ATTEMPTS
-  const delay = failure.kind === 'retry_soon' ? DELIVERY_RETRY_SOON_MS : deliveryDelay(attempts)
+  // Being throttled is not a failed attempt: the count stays, only the time moves.
+  const attempts = failure.kind === 'rate_limited' ? delivery.attempts : tried
+  const final = isFinalFailure(failure.kind) || now - delivery.createdAt >= DELIVERY_GIVE_UP_AFTER_MS
+  const delay = retryDelay(failure, attempts, now - delivery.createdAt)
   const update = recordDeliveryFailureStatement(db, delivery.id, {
     attempts,
     nextAttemptAt: final ? null : now + delay,
@@ -133,7 +181,7 @@ async function recordFailure(deps: OutboxDeps, delivery: Delivery, attempts: num
     return 'retrying'
   }
   // Why it was given up, kept in the `delivery.failed` event.
-  const reason = isFinalFailure(failure.kind) ? failure.kind : 'attempts_exhausted'
+  const reason = isFinalFailure(failure.kind) ? failure.kind : 'too_old'
   await giveUp(deps, delivery, update, { ...data, reason })
   if (failure.kind === 'payload_changed') {
     // Our payload changed under the same key (a setting changed between attempts?): a bug or a

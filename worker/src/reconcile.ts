@@ -9,6 +9,8 @@ import type { DingTalkClient } from './dingtalk/client.ts'
 import { eventFromState } from './dingtalk/events.ts'
 import { errorFields, type Logger } from './log.ts'
 import { pollDelay } from './backoff.ts'
+import { EgressUnavailableError } from './errors.ts'
+import { suspectMissedPush } from './db/worker-state.ts'
 
 export type ReconcileDeps = { db: D1Database; config: Config; dingtalk: DingTalkClient; log: Logger; now: number }
 export type ReconcileSummary = { polled: number; decided: number; skippedForBudget: boolean }
@@ -42,6 +44,7 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileSummary> 
       }
       await schedulePoll(db, app.id, { attempts: attempt, nextPollAt: now + pollDelay(attempt), now })
     } catch (err) {
+      if (err instanceof EgressUnavailableError) await suspectMissedPush(db, now)
       const lastError = `poll: ${err instanceof Error ? err.message : String(err)}`.slice(0, 500)
       await schedulePoll(db, app.id, { attempts: attempt, nextPollAt: now + pollDelay(attempt), now, lastError })
       log.warn('polling DingTalk failed', { applicationId: app.id, instanceId, ...errorFields(err) })

@@ -1,13 +1,16 @@
 // Submits a stored application to DingTalk (through the proxy): from the API right after storing
 // it, and from cron for those still `submitted`. Success → pending_approval; failure → retry later
-// with back-off, or `failed` (operator alerted by an error log line and an event).
+// with back-off, or `failed` (operator alerted by an error log line and an event). A create whose
+// answer was lost is never repeated blindly: after SUBMIT_ADOPT_AFTER_MS DingTalk is searched first.
 import type { Config } from './config.ts'
 import type { Application } from './db/applications.ts'
-import { recordSubmitFailure } from './db/applications.ts'
+import { recordSubmitFailure, recordSubmitOutcomeUnknown } from './db/applications.ts'
+import { adoptInstance, searchInstanceOf } from './adopt.ts'
 import { countApiCall } from './db/api-usage.ts'
+import { suspectMissedPush } from './db/worker-state.ts'
 import type { DingTalkClient } from './dingtalk/client.ts'
 import { buildFormValues } from './dingtalk/form.ts'
-import { DingTalkRejectedError, DingTalkUnavailableError } from './errors.ts'
+import { DingTalkOutcomeUnknownError, DingTalkRejectedError, DingTalkUnavailableError, EgressUnavailableError } from './errors.ts'
 import { applyTransition, recordNote } from './lifecycle.ts'
 import type { Logger } from './log.ts'
 import { errorFields } from './log.ts'
@@ -45,6 +48,22 @@ export async function submitToDingTalk(deps: SubmitDeps, app: Application): Prom
   const product = config.products.get(app.product) ?? { id: app.product, name: app.product }
   const attempt = app.submitAttempts + 1
   try {
+    if (app.submitOutcomeUnknownAt !== null) {
+      const searchAt = app.submitOutcomeUnknownAt + config.submitAdoptAfterMs
+      if (now < searchAt) {
+        // DingTalk may still be creating it: not before the wait, and then only after a search.
+        await recordSubmitOutcomeUnknown(db, app.id, { nextSubmitAt: searchAt, lastError: app.lastError ?? 'outcome unknown', now })
+        return { status: 'submitted', error: new DingTalkOutcomeUnknownError('waiting before searching DingTalk for the instance') }
+      }
+      const found = await searchInstanceOf(deps, app, app.submitOutcomeUnknownAt - config.relayTimeoutMs)
+      if (found) {
+        if (await adoptInstance(db, app, { instanceId: found, source: deps.source, now, reason: 'search' })) {
+          log.warn('adopted the DingTalk instance of a create whose answer was lost', { applicationId: app.id, instanceId: found })
+        }
+        return { status: 'pending_approval', instanceId: found }
+      }
+      log.info('no DingTalk instance found for a lost create; creating it again', { applicationId: app.id })
+    }
     await countApiCall(db, now)
     const { instanceId } = await deps.dingtalk.createInstance({
       processCode: config.dingtalk.processCode,
@@ -65,6 +84,7 @@ export async function submitToDingTalk(deps: SubmitDeps, app: Application): Prom
         submitAttempts: attempt,
         nextSubmitAt: null,
         lastError: null,
+        submitOutcomeUnknownAt: null,
         pollAttempts: 0,
         nextPollAt: now + FIRST_POLL_AFTER_MS,
       },
@@ -78,6 +98,19 @@ export async function submitToDingTalk(deps: SubmitDeps, app: Application): Prom
     const giveUp =
       error instanceof DingTalkRejectedError ? attempt >= SUBMIT_REJECTED_MAX_ATTEMPTS : now - app.createdAt >= SUBMIT_GIVE_UP_AFTER_MS
     const lastError = `${code}: ${error.message}`.slice(0, 500)
+    if (error instanceof DingTalkOutcomeUnknownError && !giveUp) {
+      await recordSubmitOutcomeUnknown(db, app.id, { nextSubmitAt: now + config.submitAdoptAfterMs, lastError, now })
+      await recordNote(db, { applicationId: app.id, type: 'dingtalk.submit_outcome_unknown', source: deps.source, now, data: { code, attempt } })
+      log.warn('DingTalk create outcome unknown; will search before creating again', { applicationId: app.id, code })
+      return { status: 'submitted', error }
+    }
+    if (error instanceof EgressUnavailableError && !giveUp) {
+      // No proxy relayed: nothing reached DingTalk, the back-off does not grow (retry every run).
+      await recordSubmitFailure(db, app.id, { attempts: app.submitAttempts, nextSubmitAt: now, lastError, now })
+      await suspectMissedPush(db, now)
+      log.warn('no egress proxy relayed the submission; will retry next run', { applicationId: app.id, code })
+      return { status: 'submitted', error }
+    }
     if (giveUp) {
       await applyTransition(db, {
         applicationId: app.id,

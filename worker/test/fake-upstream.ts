@@ -5,14 +5,22 @@ import { env } from 'cloudflare:workers'
 import { vi } from 'vitest'
 import { importPublicKeys, MemoryReplayStore, PROOF_HEADER, PROXY_AUDIENCE, ProofError, verifyProof } from '../../proof/src/index.ts'
 
-export type FakeInstance = { id: string; body: CreateBody; status: string; result: string }
+export type FakeInstance = { id: string; body: CreateBody; status: string; result: string; createdAt: number }
+/**
+ * How one proxy behaves: `up`; `down` (the connection fails: workerd throws 'Network connection
+ * lost.'); `draining` (503 PROXY_DRAINING); `predates` (401 PROOF_PREDATES_PROXY); `unreachable`
+ * (502 UPSTREAM_UNREACHABLE); `hang` (never answers: the worker's timeout ends it).
+ */
+export type ProxyMode = 'up' | 'down' | 'draining' | 'predates' | 'unreachable' | 'hang'
+/** What happens to a create that reaches DingTalk: answered, or created but the answer is lost. */
+export type CreateOutcome = 'ok' | 'timeout-after-create' | 'reset-after-create' | 'hang-after-create'
 export type CreateBody = {
   processCode: string
   originatorUserId: string
   deptId: number
   formComponentValues: { name: string; value: unknown }[]
 }
-export type MailErrorAnswer = { statusCode: number; name: string; message?: string }
+export type MailErrorAnswer = { statusCode: number; name: string; message?: string; /** seconds, sent as `retry-after` */ retryAfter?: number }
 export type SentEmail = {
   idempotencyKey: string | null
   payload: {
@@ -27,13 +35,33 @@ export type SentEmail = {
 
 const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } })
 
+/** Never answers; rejects like fetch when the caller's signal aborts (the worker's timeout). */
+function hang(signal: AbortSignal): Promise<Response> {
+  return new Promise((_, reject) => {
+    if (signal.aborted) reject(signal.reason)
+    signal.addEventListener('abort', () => reject(signal.reason))
+  })
+}
+
 export class FakeUpstream {
   /** The proxy cannot reach DingTalk (502 UPSTREAM_UNREACHABLE) or is itself down (network error). */
   dingtalk: 'up' | 'unreachable' | 'proxy-down' = 'up'
   /** A DingTalk business error to answer to the next creates, e.g. processCodeError. */
   createError: { status: number; code: string; message: string } | null = null
   readonly instances = new Map<string, FakeInstance>()
-  readonly relayCalls: { method: string; target: string; requestId: string | null; proofError: string | null }[] = []
+  readonly relayCalls: { proxy: string; method: string; target: string; requestId: string | null; proofError: string | null }[] = []
+  /** Per proxy origin (e.g. http://proxy-a.test); a proxy not listed follows `dingtalk`. */
+  readonly proxies = new Map<string, ProxyMode>()
+  /** Applied to the next creates, in order; `ok` once the list is empty. */
+  readonly createOutcomes: CreateOutcome[] = []
+  /** Pages of DingTalk's failed-push list (dingtalk.md §5.3), served in order; empty: nothing failed. */
+  readonly failedPushPages: Record<string, unknown>[][] = []
+  /** The process code DingTalk's instance list answers for (others' instances are listed too). */
+  readonly foreignInstances: FakeInstance[] = []
+  readonly listQueries: unknown[] = []
+  readonly readyzCalls: string[] = []
+  /** DingTalk takes this long to answer a create (it has created the instance by then). */
+  createDelayMs = 0
   /** How many of the next sends Resend fails with a 500. */
   mailFailures = 0
   /** The next sends fail with these, in order: an error in Resend's shape, or a network failure. */
@@ -57,17 +85,42 @@ export class FakeUpstream {
 
   async handle(request: Request): Promise<Response> {
     const url = new URL(request.url)
-    if (url.origin === new URL(env.EGRESS_URL).origin) return this.#relay(request, url)
     if (url.origin === new URL(env.RESEND_BASE_URL).origin) return this.#resend(request, url)
+    if (url.pathname.startsWith('/relay/')) return this.#relay(request, url)
+    if (url.pathname === '/readyz') return this.#readyz(request, url)
     throw new TypeError(`fetch failed: unexpected request to ${url.origin}`)
   }
 
+  /** The proxy's unsigned readiness: only ready or not (docs/proxy.md). */
+  async #readyz(request: Request, url: URL): Promise<Response> {
+    const mode = this.#modeOf(url)
+    this.readyzCalls.push(url.origin)
+    if (mode === 'down') throw new Error('Network connection lost.')
+    if (mode === 'hang') return hang(request.signal)
+    const ready = mode === 'up'
+    return json(ready ? 200 : 503, { ok: ready })
+  }
+
+  #modeOf(url: URL): ProxyMode {
+    return this.proxies.get(url.origin) ?? (this.dingtalk === 'proxy-down' ? 'down' : this.dingtalk === 'unreachable' ? 'unreachable' : 'up')
+  }
+
   async #relay(request: Request, url: URL): Promise<Response> {
-    if (this.dingtalk === 'proxy-down') throw new TypeError('fetch failed: connection refused')
+    const mode = this.#modeOf(url)
     const body = new Uint8Array(await request.arrayBuffer())
     const target = `${url.pathname}${url.search}`
-    const call = { method: request.method, target, requestId: request.headers.get('x-request-id'), proofError: null as string | null }
+    const call = { proxy: url.origin, method: request.method, target, requestId: request.headers.get('x-request-id'), proofError: null as string | null }
     this.relayCalls.push(call)
+    // workerd's own message for a refused or reset connection (see dingtalk/client.ts).
+    if (mode === 'down') throw new Error('Network connection lost.')
+    if (mode === 'hang') return hang(request.signal)
+    const proxied = (status: number, answer: unknown) => {
+      const response = json(status, answer)
+      response.headers.set('x-licensedesk-proxy', url.host)
+      return response
+    }
+    if (mode === 'draining') return proxied(503, { error: { code: 'PROXY_DRAINING', message: 'draining' } })
+    if (mode === 'predates') return proxied(401, { error: { code: 'PROOF_PREDATES_PROXY', message: 'proof predates proxy' } })
     try {
       await verifyProof(request.headers.get(PROOF_HEADER), {
         keys: await importPublicKeys(env.TEST_WORKER_PUBLIC_JWK),
@@ -79,22 +132,54 @@ export class FakeUpstream {
       })
     } catch (err) {
       call.proofError = err instanceof ProofError ? err.code : String(err)
-      return json(401, { error: { code: call.proofError, message: 'proof rejected' } })
+      return proxied(401, { error: { code: call.proofError, message: 'proof rejected' } })
     }
-    if (this.dingtalk === 'unreachable') return json(502, { error: { code: 'UPSTREAM_UNREACHABLE', message: 'DingTalk cannot be reached' } })
-    if (url.pathname !== '/relay/api/v1.0/workflow/processInstances') return json(403, { error: { code: 'NOT_ALLOWED' } })
+    if (mode === 'unreachable') return proxied(502, { error: { code: 'UPSTREAM_UNREACHABLE', message: 'DingTalk cannot be reached' } })
+    if (url.pathname === '/relay/api/v1.0/workflow/processes/instanceIds/query' && request.method === 'POST') {
+      return proxied(200, this.#listIds(JSON.parse(new TextDecoder().decode(body))))
+    }
+    if (url.pathname === '/relay/oapi/call_back/get_call_back_failed_result' && request.method === 'GET') {
+      const page = this.failedPushPages.shift() ?? []
+      return proxied(200, { errcode: 0, errmsg: 'ok', has_more: this.failedPushPages.length > 0, failed_list: page })
+    }
+    if (url.pathname !== '/relay/api/v1.0/workflow/processInstances') return proxied(403, { error: { code: 'NOT_ALLOWED' } })
     if (request.method === 'POST') {
       if (this.createError) {
         const { status, code, message } = this.createError
-        return json(status, { code, message, requestid: 'fake' })
+        return proxied(status, { code, message, requestid: 'fake' })
       }
       const id = `inst-${crypto.randomUUID()}`
-      this.instances.set(id, { id, body: JSON.parse(new TextDecoder().decode(body)), status: 'RUNNING', result: '' })
-      return json(200, { instanceId: id })
+      this.instances.set(id, { id, body: JSON.parse(new TextDecoder().decode(body)), status: 'RUNNING', result: '', createdAt: Date.now() })
+      const outcome = this.createOutcomes.shift() ?? 'ok'
+      if (this.createDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.createDelayMs))
+      if (outcome === 'timeout-after-create') return proxied(504, { error: { code: 'UPSTREAM_TIMEOUT', message: 'DingTalk did not answer' } })
+      if (outcome === 'reset-after-create') throw new Error('Network connection lost.')
+      if (outcome === 'hang-after-create') return hang(request.signal)
+      return proxied(200, { instanceId: id })
     }
-    const instance = this.instances.get(url.searchParams.get('processInstanceId') ?? '')
-    if (!instance) return json(400, { code: 'processInstanceNotExist', message: 'no such instance' })
-    return json(200, { result: { status: instance.status, result: instance.result, title: 'licensedesk' }, success: 'true' })
+    const instanceId = url.searchParams.get('processInstanceId') ?? ''
+    const instance = this.instances.get(instanceId) ?? this.foreignInstances.find((i) => i.id === instanceId)
+    if (!instance) return proxied(400, { code: 'processInstanceNotExist', message: 'no such instance' })
+    const formComponentValues = instance.body.formComponentValues.map((v) => ({ ...v, componentType: 'TextField' }))
+    return proxied(200, { result: { status: instance.status, result: instance.result, title: 'licensedesk', formComponentValues }, success: 'true' })
+  }
+
+  /** Instances the list query asks for, in creation order, 20 a page at most (the SDK's limit). */
+  #listIds(query: { processCode: string; startTime: number; endTime?: number; nextToken?: number; maxResults?: number; userIds?: string[] }) {
+    const max = query.maxResults ?? 20
+    if (max > 20) return { code: 'invalidParameter', message: 'maxResults' }
+    const all = [...this.instances.values(), ...this.foreignInstances].filter(
+      (i) =>
+        i.body.processCode === query.processCode &&
+        i.createdAt >= query.startTime &&
+        (query.endTime === undefined || i.createdAt <= query.endTime) &&
+        (!query.userIds?.length || query.userIds.includes(i.body.originatorUserId)),
+    )
+    const from = query.nextToken ?? 0
+    const list = all.slice(from, from + max).map((i) => i.id)
+    const more = from + max < all.length
+    this.listQueries.push(query)
+    return { result: { list, ...(more ? { nextToken: String(from + max) } : {}) }, success: true }
   }
 
   async #resend(request: Request, url: URL): Promise<Response> {
@@ -111,7 +196,10 @@ export class FakeUpstream {
     }
     if (scripted) {
       this.mailAttempts.push({ idempotencyKey: key, status: scripted.statusCode })
-      return json(scripted.statusCode, { message: `scripted ${scripted.name}`, ...scripted })
+      const { retryAfter, ...answer } = scripted
+      const response = json(scripted.statusCode, { message: `scripted ${scripted.name}`, ...answer })
+      if (retryAfter !== undefined) response.headers.set('retry-after', String(retryAfter))
+      return response
     }
     if (this.mailFailures > 0) {
       this.mailFailures--

@@ -35,13 +35,14 @@ export function validApplication(overrides: Record<string, unknown> = {}): Recor
 }
 
 /** POST /api/applications from a fresh client IP (so the rate limit stays out of the way). */
-export function submit(body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+export function submit(body: unknown, headers: Record<string, string> = {}, bindings: Cloudflare.Env = env): Promise<Response> {
   return call(
     new Request(`${BASE}/api/applications`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'cf-connecting-ip': `10.0.${rand()}.${rand()}`, ...headers },
       body: typeof body === 'string' ? body : JSON.stringify(body),
     }),
+    bindings,
   )
 }
 

@@ -33,6 +33,8 @@ export type Application = {
   lastError: string | null
   pollAttempts: number
   nextPollAt: number | null
+  /** When a create's answer was first lost (migration 0009); null otherwise. */
+  submitOutcomeUnknownAt: number | null
   createdAt: number
   updatedAt: number
 }
@@ -57,6 +59,7 @@ type ApplicationRow = {
   last_error: string | null
   poll_attempts: number
   next_poll_at: number | null
+  submit_outcome_unknown_at: number | null
   created_at: number
   updated_at: number
 }
@@ -82,6 +85,7 @@ export function toApplication(row: ApplicationRow): Application {
     lastError: row.last_error,
     pollAttempts: row.poll_attempts,
     nextPollAt: row.next_poll_at,
+    submitOutcomeUnknownAt: row.submit_outcome_unknown_at ?? null,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   }
@@ -205,4 +209,32 @@ export async function schedulePoll(
     )
     .bind(id, poll.attempts, poll.nextPollAt, poll.now, poll.lastError ?? null)
     .run()
+}
+
+/** A create's answer was lost: keep the first such time, and look again (search first) at `nextSubmitAt`. */
+export async function recordSubmitOutcomeUnknown(
+  db: D1Database,
+  id: string,
+  unknown: { nextSubmitAt: number; lastError: string; now: number },
+): Promise<void> {
+  await db
+    .prepare(
+      `UPDATE applications SET submit_outcome_unknown_at = COALESCE(submit_outcome_unknown_at, ?3), next_submit_at = ?2,
+         last_error = ?4, updated_at = ?3
+       WHERE id = ?1 AND status = 'submitted'`,
+    )
+    .bind(id, unknown.nextSubmitAt, unknown.now, unknown.lastError)
+    .run()
+}
+
+/** How many applications wait for DingTalk's decision (the reconciler reads failed pushes only then). */
+export async function countPendingApproval(db: D1Database): Promise<number> {
+  const row = await db.prepare(`SELECT COUNT(*) AS n FROM applications WHERE status = 'pending_approval'`).first<{ n: number }>()
+  return row?.n ?? 0
+}
+
+/** Is a `submitted` application due now (the proxy heartbeat drains the backlog only then)? */
+export async function hasSubmitDue(db: D1Database, now: number): Promise<boolean> {
+  const row = await db.prepare(`SELECT 1 AS due FROM applications WHERE status = 'submitted' AND next_submit_at <= ?1 LIMIT 1`).bind(now).first()
+  return row !== null
 }

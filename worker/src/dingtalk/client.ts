@@ -1,17 +1,26 @@
-// Calls DingTalk through the egress proxy's signed relay (docs/architecture.md, "Worker → proxy").
-// Each call carries a fresh proof over method, target and the exact body bytes, and X-Request-Id.
+// Calls DingTalk through the egress proxies' signed relay (docs/architecture.md, "Worker → proxy").
+// Each attempt carries a fresh proof over method, target and the exact body bytes, and X-Request-Id;
+// an attempt a proxy did not relay moves on to the next proxy (rotating order), a create whose
+// outcome is unknown never does (DingTalkOutcomeUnknownError).
 import { createProof, PROOF_HEADER, PROXY_AUDIENCE, REQUEST_ID_HEADER, type SigningKey } from '../../../proof/src/index.ts'
-import { DingTalkRejectedError, DingTalkUnavailableError } from '../errors.ts'
+import { DingTalkOutcomeUnknownError, DingTalkRejectedError, DingTalkUnavailableError, EgressUnavailableError } from '../errors.ts'
 import type { FormComponentValue } from './form.ts'
 
 export type DingTalkClientOptions = {
-  egressUrl: string
+  /** The proxies' base URLs (EGRESS_URL, comma-separated), or one base when `fetch` is a binding's. */
+  egressUrls: readonly string[]
   signingKey: SigningKey
   requestId: string
-  fetch?: typeof fetch
+  /** The EGRESS service binding's fetch in production (Workers VPC), the global fetch otherwise. */
+  fetch?: (input: string, init: RequestInit) => Promise<Response>
   /** Milliseconds since the epoch, for the proof's `iat`. */
   now?: () => number
+  /** Per attempt; above the proxy's whole budget (3 s token + 10 s upstream). */
   timeoutMs?: number
+  /** Which proxy to try first (rotates the order per call); random by default. */
+  start?: number
+  /** The unsigned GET /readyz before a create (below); 3 s by default. */
+  preflightTimeoutMs?: number
 }
 
 export type CreateInstanceInput = {
@@ -22,14 +31,27 @@ export type CreateInstanceInput = {
 }
 
 /** The subset of `result` (dingtalk.md §3.1) the worker acts on. */
-export type InstanceState = { status: string; result: string }
+export type InstanceState = { status: string; result: string; formValues: { name: string; value: string }[] }
+
+export type InstanceIdsQuery = { processCode: string; startTime: number; endTime: number; userIds: string[]; nextToken: number; maxResults: number }
+export type FailedPush = { tag: string; eventTime: number | null; data: Record<string, unknown> }
 
 export type DingTalkClient = {
   createInstance(input: CreateInstanceInput): Promise<{ instanceId: string }>
   getInstance(instanceId: string): Promise<InstanceState>
+  listInstanceIds(query: InstanceIdsQuery): Promise<{ ids: string[]; nextToken: number | null }>
+  listFailedPushes(): Promise<{ entries: FailedPush[]; hasMore: boolean }>
 }
 
+export const DEFAULT_RELAY_TIMEOUT_MS = 15_000
 const INSTANCES_PATH = '/relay/api/v1.0/workflow/processInstances'
+// ListProcessInstanceIds (aliyun/dingtalk-sdk workflow_1_0 ListProcessInstanceIdsRequest): body
+// {processCode, startTime, endTime (ms), nextToken (number, 0 first), maxResults (≤ 20), userIds (≤ 10)}
+// → {result: {list: string[], nextToken?: string}, success}. docs/architecture.md, "Adopting".
+const INSTANCE_IDS_PATH = '/relay/api/v1.0/workflow/processes/instanceIds/query'
+// dingtalk.md §5.3: legacy API, {errcode, has_more, failed_list: [{call_back_tag, event_time, bpms_instance_change}]}.
+const FAILED_PUSHES_PATH = '/relay/oapi/call_back/get_call_back_failed_result'
+export const PROXY_HEADER = 'x-licensedesk-proxy'
 
 // DingTalk throttling and quota answers are transient: try again later (dingtalk.md §8).
 const TRANSIENT_CODES = new Set([
@@ -41,72 +63,171 @@ const TRANSIENT_CODES = new Set([
   'systemBusy',
 ])
 
-function upstreamError(body: unknown): { code?: string; message?: string } {
-  if (!body || typeof body !== 'object') return {}
+// A proxy's coded answers that say "not relayed: nothing reached DingTalk" (docs/proxy.md): safe to
+// send again, with a fresh proof, through another proxy.
+const NOT_RELAYED_5XX = new Set(['PROXY_DRAINING', 'TOKEN_UNAVAILABLE', 'UPSTREAM_UNREACHABLE'])
+
+function upstreamError(body: unknown): { code?: string; message?: string; own: boolean } {
+  if (!body || typeof body !== 'object') return { own: false }
   const record = body as Record<string, unknown>
   // DingTalk: { code, message }; the proxy's own errors: { error: { code, message } }.
-  const source = record.error && typeof record.error === 'object' ? (record.error as Record<string, unknown>) : record
+  const own = Boolean(record.error && typeof record.error === 'object')
+  const source = own ? (record.error as Record<string, unknown>) : record
   return {
     code: typeof source.code === 'string' ? source.code : undefined,
     message: typeof source.message === 'string' ? source.message : undefined,
+    own,
   }
 }
+
+/** EGRESS_URL split on commas, trimmed, without trailing slashes. */
+export function parseEgressUrls(raw: string): string[] {
+  return raw
+    .split(',')
+    .map((part) => part.trim().replace(/\/+$/, ''))
+    .filter((part) => part !== '')
+}
+
+type Kind = 'read' | 'create'
+type Attempt = { ok: true; value: unknown } | { ok: false; retry: boolean; error: Error }
 
 export function createDingTalkClient(options: DingTalkClientOptions): DingTalkClient {
   const doFetch = options.fetch ?? ((input, init) => fetch(input, init))
   const now = options.now ?? Date.now
-  const timeoutMs = options.timeoutMs ?? 8000
+  const timeoutMs = options.timeoutMs ?? DEFAULT_RELAY_TIMEOUT_MS
+  const urls = options.egressUrls
+  if (urls.length === 0) throw new Error('no egress URL')
+  let start = options.start ?? Math.floor(Math.random() * urls.length)
 
-  async function call(method: 'GET' | 'POST', target: string, payload?: unknown): Promise<unknown> {
-    const body = payload === undefined ? undefined : JSON.stringify(payload)
-    const proof = await createProof({
-      key: options.signingKey,
-      aud: PROXY_AUDIENCE,
-      method,
-      target,
-      body: body ?? null,
-      now: now(),
-    })
+  async function attempt(base: string, kind: Kind, method: 'GET' | 'POST', target: string, body: string | undefined): Promise<Attempt> {
+    const proof = await createProof({ key: options.signingKey, aud: PROXY_AUDIENCE, method, target, body: body ?? null, now: now() })
     const headers: Record<string, string> = { [PROOF_HEADER]: proof, [REQUEST_ID_HEADER]: options.requestId, accept: 'application/json' }
     if (body !== undefined) headers['content-type'] = 'application/json'
     let response: Response
+    let text: string
     try {
-      response = await doFetch(`${options.egressUrl}${target}`, { method, headers, body, signal: AbortSignal.timeout(timeoutMs) })
+      response = await doFetch(`${base}${target}`, { method, headers, body, signal: AbortSignal.timeout(timeoutMs) })
+      text = await response.text()
     } catch (cause) {
-      throw new DingTalkUnavailableError('the egress proxy cannot be reached', { cause })
+      // Found in workerd (the vitest pool, 2026-12): a fetch to a closed loopback port, a reset after
+      // the request was sent and a reset mid-body all throw the same Error('Network connection
+      // lost.'); a timeout throws DOMException TimeoutError. So the worker cannot tell "never sent"
+      // from "sent, answer lost": a read moves on, a create's outcome is unknown.
+      if (kind === 'create') return { ok: false, retry: false, error: new DingTalkOutcomeUnknownError('the create was sent but its answer was lost', { cause }) }
+      return { ok: false, retry: true, error: new EgressUnavailableError('the egress proxy cannot be reached', { cause }) }
     }
-    const text = await response.text().catch(() => '')
     let parsed: unknown = null
     try {
       parsed = text === '' ? null : JSON.parse(text)
     } catch {
       parsed = null
     }
-    if (response.ok) return parsed
-    const { code, message } = upstreamError(parsed)
-    if (response.status >= 500 || response.status === 429 || (code !== undefined && TRANSIENT_CODES.has(code))) {
-      throw new DingTalkUnavailableError(`DingTalk is unavailable (HTTP ${response.status}${code ? `, ${code}` : ''})`, {
-        upstreamCode: code,
-      })
+    if (response.ok) return { ok: true, value: parsed }
+    const { code, message, own } = upstreamError(parsed)
+    // The header marks a proxy's answer (contract); a proxy's coded body shape counts too, so an
+    // older proxy without the header still fails over. DingTalk never answers { error: { code } }.
+    const fromProxy = response.headers.has(PROXY_HEADER) || own
+    if (fromProxy && own && code !== undefined) {
+      // The allowlist answers the same at every proxy: a refusal, not a reason to try the next one.
+      if (code === 'NOT_ALLOWED') return { ok: false, retry: false, error: new DingTalkRejectedError(response.status, code, message ?? 'the proxy does not allow this call') }
+      // The proxy's own 4xx (PROOF_*, PROOF_PREDATES_PROXY …) and its coded "not relayed" 5xx.
+      if ((response.status >= 400 && response.status < 500) || NOT_RELAYED_5XX.has(code)) {
+        return { ok: false, retry: true, error: new EgressUnavailableError(`the proxy did not relay (HTTP ${response.status}, ${code})`, { upstreamCode: code }) }
+      }
+      if (code === 'UPSTREAM_TIMEOUT') {
+        if (kind === 'read') return { ok: false, retry: true, error: new EgressUnavailableError('DingTalk did not answer in time', { upstreamCode: code }) }
+        return { ok: false, retry: false, error: new DingTalkOutcomeUnknownError('DingTalk did not answer the create in time', { upstreamCode: code }) }
+      }
     }
-    throw new DingTalkRejectedError(response.status, code ?? `HTTP_${response.status}`, message ?? 'DingTalk refused the request')
+    // DingTalk's own answers are JSON with `code` (new API) or `errcode` (legacy), header or not.
+    const dingtalkShaped = parsed !== null && typeof parsed === 'object' && ('code' in parsed || 'errcode' in parsed)
+    if (!fromProxy && !dingtalkShaped && response.status >= 500) {
+      // Not a proxy's answer (a tunnel or load balancer in front of it): whether it was relayed is unknown.
+      if (kind === 'read') return { ok: false, retry: true, error: new EgressUnavailableError(`no proxy answered (HTTP ${response.status})`) }
+      return { ok: false, retry: false, error: new DingTalkOutcomeUnknownError(`the create's answer came from no proxy (HTTP ${response.status})`) }
+    }
+    if (response.status >= 500 || response.status === 429 || (code !== undefined && TRANSIENT_CODES.has(code))) {
+      const error = new DingTalkUnavailableError(`DingTalk is unavailable (HTTP ${response.status}${code ? `, ${code}` : ''})`, { upstreamCode: code })
+      return { ok: false, retry: false, error }
+    }
+    return { ok: false, retry: false, error: new DingTalkRejectedError(response.status, code ?? `HTTP_${response.status}`, message ?? 'DingTalk refused the request') }
+  }
+
+  // Before a create, an unsigned GET /readyz: since workerd reports a refused connection exactly
+  // like one lost mid-exchange (above), this is how a dead proxy is told apart from a lost create.
+  // Any HTTP answer (ready or not) lets the create go; only a failed connection or a timeout skips
+  // the proxy, and nothing was sent to it. A proxy dying between the two is still "outcome unknown".
+  async function reachable(base: string): Promise<boolean> {
+    try {
+      const response = await doFetch(`${base}/readyz`, { method: 'GET', signal: AbortSignal.timeout(options.preflightTimeoutMs ?? 3000) })
+      await response.body?.cancel()
+      return true
+    } catch {
+      return false
+    }
+  }
+
+  async function call(kind: Kind, method: 'GET' | 'POST', target: string, payload?: unknown): Promise<unknown> {
+    const body = payload === undefined ? undefined : JSON.stringify(payload)
+    const first = start++ % urls.length
+    let last: Error | null = null
+    for (let i = 0; i < urls.length; i++) {
+      const base = urls[(first + i) % urls.length]
+      if (kind === 'create' && !(await reachable(base))) {
+        last = new EgressUnavailableError(`the egress proxy ${new URL(base).host} cannot be reached`)
+        continue
+      }
+      const result = await attempt(base, kind, method, target, body)
+      if (result.ok) return result.value
+      if (!result.retry) throw result.error
+      last = result.error
+    }
+    throw new EgressUnavailableError(`no egress proxy relayed the call (${urls.length} tried): ${last?.message ?? ''}`, {
+      cause: last,
+      upstreamCode: last instanceof DingTalkUnavailableError ? last.upstreamCode : undefined,
+    })
   }
 
   return {
     async createInstance(input) {
-      const result = (await call('POST', INSTANCES_PATH, input)) as { instanceId?: unknown } | null
+      const result = (await call('create', 'POST', INSTANCES_PATH, input)) as { instanceId?: unknown } | null
       if (typeof result?.instanceId !== 'string' || result.instanceId === '') {
-        throw new DingTalkUnavailableError('DingTalk answered without an instanceId')
+        throw new DingTalkOutcomeUnknownError('DingTalk answered the create without an instanceId')
       }
       return { instanceId: result.instanceId }
     },
     async getInstance(instanceId) {
       const target = `${INSTANCES_PATH}?processInstanceId=${encodeURIComponent(instanceId)}`
-      const answer = (await call('GET', target)) as { result?: { status?: unknown; result?: unknown } } | null
+      const answer = (await call('read', 'GET', target)) as { result?: Record<string, unknown> } | null
       const status = answer?.result?.status
       if (typeof status !== 'string') throw new DingTalkUnavailableError('DingTalk answered without a status')
       const result = answer?.result?.result
-      return { status, result: typeof result === 'string' ? result : '' }
+      const values = Array.isArray(answer?.result?.formComponentValues) ? (answer.result.formComponentValues as unknown[]) : []
+      const formValues = values.flatMap((v) => {
+        const entry = v as { name?: unknown; value?: unknown } | null
+        return typeof entry?.name === 'string' ? [{ name: entry.name, value: typeof entry.value === 'string' ? entry.value : String(entry.value ?? '') }] : []
+      })
+      return { status, result: typeof result === 'string' ? result : '', formValues }
+    },
+    async listInstanceIds(query) {
+      const answer = (await call('read', 'POST', INSTANCE_IDS_PATH, query)) as { result?: { list?: unknown; nextToken?: unknown } } | null
+      const list = Array.isArray(answer?.result?.list) ? answer.result.list.filter((id): id is string => typeof id === 'string') : []
+      const token = answer?.result?.nextToken
+      const next = token === undefined || token === null || token === '' ? null : Number(token)
+      return { ids: list, nextToken: next !== null && Number.isFinite(next) ? next : null }
+    },
+    async listFailedPushes() {
+      const answer = (await call('read', 'GET', FAILED_PUSHES_PATH)) as { errcode?: unknown; has_more?: unknown; failed_list?: unknown } | null
+      if (answer?.errcode !== undefined && answer.errcode !== 0) throw new DingTalkUnavailableError(`failed-push list: errcode ${String(answer.errcode)}`)
+      const list = Array.isArray(answer?.failed_list) ? answer.failed_list : []
+      const entries = list.map((raw) => {
+        const entry = (raw ?? {}) as Record<string, unknown>
+        const tag = typeof entry.call_back_tag === 'string' ? entry.call_back_tag : ''
+        const inner = (entry[tag] ?? {}) as Record<string, unknown>
+        const data = (inner.bpmsCallBackData ?? {}) as Record<string, unknown>
+        return { tag, eventTime: typeof entry.event_time === 'number' ? entry.event_time : null, data: data && typeof data === 'object' ? data : {} }
+      })
+      return { entries, hasMore: answer?.has_more === true }
     },
   }
 }

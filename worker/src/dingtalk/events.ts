@@ -44,7 +44,7 @@ export function decisionOf(event: Pick<InstanceEvent, 'type' | 'result'>): Decis
 }
 
 /** The event a polled instance state stands for; null while it is still running (or unknown). */
-export function eventFromState(instanceId: string, state: InstanceState): InstanceEvent | null {
+export function eventFromState(instanceId: string, state: Pick<InstanceState, 'status' | 'result'>): InstanceEvent | null {
   if (state.status === 'COMPLETED' && (state.result === 'agree' || state.result === 'refuse')) {
     return { instanceId, type: 'finish', result: state.result, eventId: null }
   }

@@ -13,10 +13,13 @@ describe('classifyMailFailure', () => {
   it('backs off on network failures, timeouts, throttling and server errors', () => {
     expect(classifyMailFailure({ statusCode: null, name: 'application_error' })).toBe('retry')
     expect(classifyMailFailure({ statusCode: 408, name: 'application_error' })).toBe('retry')
-    expect(classifyMailFailure({ statusCode: 429, name: 'rate_limit_exceeded' })).toBe('retry')
-    expect(classifyMailFailure({ statusCode: 429, name: 'daily_quota_exceeded' })).toBe('retry')
     expect(classifyMailFailure({ statusCode: 500, name: 'internal_server_error' })).toBe('retry')
     expect(classifyMailFailure({ statusCode: 503, name: 'application_error' })).toBe('retry')
+  })
+
+  it('treats a 429 as rate limited (retry-after is honoured, not a failed attempt)', () => {
+    expect(classifyMailFailure({ statusCode: 429, name: 'rate_limit_exceeded' })).toBe('rate_limited')
+    expect(classifyMailFailure({ statusCode: 429, name: 'daily_quota_exceeded' })).toBe('rate_limited')
   })
 
   it('keeps retrying a refused API key (401/403): an operator fixes it and the same mail goes out', () => {

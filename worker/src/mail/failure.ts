@@ -3,8 +3,14 @@
 
 export type MailFailure = { statusCode: number | null; name: string }
 
+/** A run stops sending after one of these: the provider is throttling or failing, more sends only add to it. */
+export const haltsRun = (failure: MailFailure, kind: MailFailureKind): boolean =>
+  kind === 'rate_limited' || (kind === 'retry' && (failure.statusCode === null || failure.statusCode >= 500))
+
 /**
- * - `retry`: back off and try again (network, 408, 429, 5xx, anything unrecognised).
+ * - `retry`: try again (network, 408, 5xx, anything unrecognised): every run for the first hour,
+ *   then backing off (backoff.ts), given up when the delivery is a day old.
+ * - `rate_limited`: 429 — Resend's rate limit: try at `retry-after`, not a failed attempt.
  * - `retry_soon`: 409 concurrent_idempotent_requests — our previous attempt is still in flight at
  *   Resend; the next run gets its answer.
  * - `misconfigured`: 401/403 (bad or restricted API key, unverified domain). An operator fixes
@@ -14,7 +20,7 @@ export type MailFailure = { statusCode: number | null; name: string }
  * - `permanent`: any other 4xx (422 validation_error, 400, 404, 413 …): this payload will never
  *   be accepted. Fail at once.
  */
-export type MailFailureKind = 'retry' | 'retry_soon' | 'misconfigured' | 'payload_changed' | 'permanent'
+export type MailFailureKind = 'retry' | 'rate_limited' | 'retry_soon' | 'misconfigured' | 'payload_changed' | 'permanent'
 
 export function classifyMailFailure(failure: MailFailure): MailFailureKind {
   const { statusCode, name } = failure
@@ -25,7 +31,8 @@ export function classifyMailFailure(failure: MailFailure): MailFailureKind {
     return 'retry'
   }
   if (statusCode === 401 || statusCode === 403) return 'misconfigured'
-  if (statusCode === 408 || statusCode === 429) return 'retry'
+  if (statusCode === 429) return 'rate_limited'
+  if (statusCode === 408) return 'retry'
   if (statusCode >= 400 && statusCode < 500) return 'permanent'
   return 'retry'
 }

@@ -6,9 +6,10 @@ import { getApplication, insertApplicationStatement } from '../db/applications.t
 import { insertEventStatement, listEvents } from '../db/events.ts'
 import { getLicenseByApplication } from '../db/licenses.ts'
 import { claimIdempotencyKeyStatements, getLiveIdempotencyKey } from '../db/submit-idempotency.ts'
-import { createDingTalkClient } from '../dingtalk/client.ts'
+import { dingtalkFor } from '../dingtalk/egress.ts'
 import type { AppEnv } from '../env.ts'
-import { DingTalkRejectedError, DingTalkUnavailableError, NotFoundError, RateLimitedError, ValidationError } from '../errors.ts'
+import { DingTalkRejectedError, NotFoundError, RateLimitedError, ValidationError } from '../errors.ts'
+import { errorFields } from '../log.ts'
 import { limitBody, parseJsonObject, requireJson } from '../body.ts'
 import { newApplicationId, newEventId } from '../ids.ts'
 import { hashApplicationInput, IDEMPOTENCY_KEY_HEADER, parseIdempotencyKey, replayedApplicationId } from '../idempotency.ts'
@@ -19,7 +20,6 @@ import { localeFromAcceptLanguage, validateApplication } from '../validation.ts'
 import { LEASE_MS } from '../backoff.ts'
 
 const iso = (ms: number): string => new Date(ms).toISOString()
-const UNAVAILABLE_MESSAGE = 'the approval system cannot be reached right now; your request is saved and will be submitted automatically'
 const REJECTED_MESSAGE = 'the approval system did not accept the request; it is saved and will be retried'
 
 /** 200 with the application a first request under the same Idempotency-Key created; nothing is submitted. */
@@ -73,6 +73,7 @@ export const applications = new Hono<AppEnv>()
       lastError: null,
       pollAttempts: 0,
       nextPollAt: null,
+      submitOutcomeUnknownAt: null,
       createdAt: now,
       updatedAt: now,
     }
@@ -103,19 +104,27 @@ export const applications = new Hono<AppEnv>()
     log.info('application stored', { applicationId: app.id, product: app.product, idempotent: idempotency !== null })
 
     const statusUrl = await statusUrlOf(config.publicOrigin, config.statusTokenKey, app.id)
-    const dingtalk = createDingTalkClient({ egressUrl: config.egressUrl, signingKey: config.workerSigningKey, requestId: c.var.requestId })
-    const outcome = await submitToDingTalk({ db: c.env.DB, config, dingtalk, log, now, source: 'api' }, app)
-    if (outcome.status !== 'pending_approval') {
-      // The application is kept either way: tell the client where to follow it. The upstream
-      // detail is in the log; the applicant gets a plain sentence.
-      const error =
-        outcome.error instanceof DingTalkRejectedError
-          ? new DingTalkRejectedError(outcome.error.upstreamStatus, outcome.error.upstreamCode, REJECTED_MESSAGE)
-          : new DingTalkUnavailableError(UNAVAILABLE_MESSAGE)
+    const dingtalk = dingtalkFor(c.env, config, c.var.requestId)
+    const submitting = submitToDingTalk({ db: c.env.DB, config, dingtalk, log, now, source: 'api' }, app)
+    // A slow DingTalk (or a proxy failing over) must not hold the applicant: past the deadline the
+    // answer is 202 and the submit finishes after the response; cron takes over if it does not.
+    c.executionCtx.waitUntil(submitting.catch((err) => log.error('submit after the response failed; cron will retry', errorFields(err))))
+    let timer: ReturnType<typeof setTimeout> | null = null
+    const late = new Promise<null>((resolve) => {
+      timer = setTimeout(() => resolve(null), config.submitAnswerWithinMs)
+    })
+    // An unexpected failure is logged by the waitUntil above; the application is saved, so still 202.
+    const outcome = await Promise.race([submitting.catch(() => null), late]).finally(() => timer && clearTimeout(timer))
+    if (!outcome) log.info('DingTalk slower than the answer deadline; answering 202', { applicationId: app.id })
+    if (outcome?.status === 'pending_approval') return c.json({ id: app.id, status: outcome.status, statusUrl }, 201)
+    if (outcome?.error instanceof DingTalkRejectedError) {
+      // The upstream detail is in the log; the applicant gets a plain sentence and the link.
+      const error = new DingTalkRejectedError(outcome.error.upstreamStatus, outcome.error.upstreamCode, REJECTED_MESSAGE)
       error.extra = { id: app.id, status: outcome.status, statusUrl }
       throw error
     }
-    return c.json({ id: app.id, status: outcome.status, statusUrl }, 201)
+    // Saved and being (or to be) submitted: a success for the applicant, who follows statusUrl.
+    return c.json({ id: app.id, status: 'submitted' as const, statusUrl }, 202)
   })
   .get('/:id', async (c) => {
     const id = c.req.param('id')

@@ -1,11 +1,15 @@
 // POST /internal/events: approval events forwarded by the egress proxy (docs/architecture.md,
 // "Proxy → worker: events"). The proof is checked over the exact body bytes; the event is recorded
-// durably before the 200, and the license or rejection mail is sent after the response.
+// durably before the 200, and the license or rejection mail is sent after the response. An event
+// for an unknown instance is resolved (resolve-instance.ts) or refused with 503, never dropped.
 import { Hono } from 'hono'
 import { PROOF_HEADER, verifyProof, WORKER_AUDIENCE } from '../../../proof/src/index.ts'
 import { applyInstanceEvent } from '../approval.ts'
 import { limitBody, parseJsonObject } from '../body.ts'
 import { getApplicationByInstance } from '../db/applications.ts'
+import { dingtalkFor } from '../dingtalk/egress.ts'
+import { resolveUnknownInstance } from '../resolve-instance.ts'
+import { suspectMissedPush } from '../db/worker-state.ts'
 import { d1ReplayStore } from '../db/seen-proofs.ts'
 import { parseInstanceEvent } from '../dingtalk/events.ts'
 import type { AppEnv } from '../env.ts'
@@ -14,7 +18,13 @@ import { errorFields } from '../log.ts'
 import { createMailer } from '../mail/mailer.ts'
 import { processOutbox } from '../outbox.ts'
 
-export const internalEvents = new Hono<AppEnv>().post('/', limitBody(), async (c) => {
+export const internalEvents = new Hono<AppEnv>()
+  // Any refusal makes DingTalk retry and, after two, list the push as failed: have the reconciler look.
+  .use(async (c, next) => {
+    await next()
+    if (c.res.status >= 300) await suspectMissedPush(c.env.DB, Date.now()).catch((err) => c.var.log.error('flag failed', errorFields(err)))
+  })
+  .post('/', limitBody(), async (c) => {
   const { config, log } = c.var
   const body = new Uint8Array(await c.req.arrayBuffer())
   const url = new URL(c.req.url)
@@ -38,12 +48,23 @@ export const internalEvents = new Hono<AppEnv>().post('/', limitBody(), async (c
   if (!parsed.ok) throw new InvalidEventError(parsed.reason)
   const { event } = parsed
 
-  const app = await getApplicationByInstance(c.env.DB, event.instanceId)
-  if (!app) {
-    log.info('event for an unknown instance ignored', { instanceId: event.instanceId, type: event.type })
-    return c.json({ ignored: true })
-  }
   const now = Date.now()
+  let app = await getApplicationByInstance(c.env.DB, event.instanceId)
+  if (!app) {
+    const processCode = typeof json.processCode === 'string' ? json.processCode : null
+    if (processCode !== null && processCode !== config.dingtalk.processCode) {
+      log.info('event of another process ignored', { instanceId: event.instanceId, type: event.type })
+      return c.json({ ignored: true })
+    }
+    const dingtalk = dingtalkFor(c.env, config, c.var.requestId)
+    const resolved = await resolveUnknownInstance({ db: c.env.DB, config, dingtalk, log, now, source: 'dingtalk' }, event.instanceId)
+    if (resolved.kind === 'not_ours') {
+      log.info('event for an instance that is not ours ignored', { instanceId: event.instanceId, type: event.type, reason: resolved.reason })
+      return c.json({ ignored: true })
+    }
+    if (resolved.kind === 'duplicate_instance') return c.json({ ignored: true, duplicateInstance: true })
+    app = resolved.app
+  }
   const { outcome, transitioned } = await applyInstanceEvent({ db: c.env.DB, now, source: 'dingtalk' }, app, event)
   log.info('DingTalk event', { applicationId: app.id, instanceId: event.instanceId, type: event.type, result: event.result, outcome })
   if (outcome === 'duplicate') return c.json({ duplicate: true })

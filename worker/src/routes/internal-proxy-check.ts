@@ -4,6 +4,7 @@
 import { Hono } from 'hono'
 import { createProof, PROOF_HEADER, PROXY_AUDIENCE, verifyProof, WORKER_AUDIENCE } from '../../../proof/src/index.ts'
 import { limitBody, parseJsonObject } from '../body.ts'
+import { onProxyHeartbeat } from '../backlog.ts'
 import { recordProxyHeartbeat, type ProxyHeartbeat } from '../db/proxies.ts'
 import { d1ReplayStore } from '../db/seen-proofs.ts'
 import type { AppEnv } from '../env.ts'
@@ -43,8 +44,11 @@ export const internalProxyCheck = new Hono<AppEnv>().post('/', limitBody(), asyn
   const now = Date.now()
   await recordProxyHeartbeat(c.env.DB, heartbeat, now)
   log.info('proxy heartbeat', { ...heartbeat })
-  // lead: wire backlog drain here — c.executionCtx.waitUntil(onProxyHeartbeat({ db: c.env.DB, config, log, now }, heartbeat))
-  // (worker/src/backlog.ts by W: when a proxy reports ready and submissions wait, drain them).
+  // A ready proxy while submissions wait (an outage just ended): submit them now, not at the next cron.
+  await onProxyHeartbeat(
+    { db: c.env.DB, config, log, env: c.env, now, waitUntil: (work) => c.executionCtx.waitUntil(work) },
+    { proxyId: heartbeat.proxyId, ready: heartbeat.ready },
+  )
 
   const answer = JSON.stringify({ nonce, worker: 'licensedesk' })
   const proof = await createProof({ key: config.workerSigningKey, aud: PROXY_AUDIENCE, method: 'POST', target: url.pathname, body: answer, now })

@@ -69,6 +69,12 @@ describe('submitApplication', () => {
     expect(error.body).toEqual(body)
   })
 
+  it('treats 202 (saved, still being submitted) as a success with the id and status link', async () => {
+    const saved = { id: 'app_1', status: 'submitted', statusUrl: STATUS_URL }
+    const result = await submitApplication(input, { fetch: fakeFetch(202, saved) })
+    expect(result).toEqual({ ...saved, deferred: 'SUBMITTING' })
+  })
+
   it('treats 503 DINGTALK_UNAVAILABLE with an id as saved, approval deferred', async () => {
     const body = {
       error: { code: 'DINGTALK_UNAVAILABLE', message: 'later' },

@@ -33,8 +33,11 @@ export type ApplicationStatus =
   | 'withdrawn'
   | 'failed'
 
-/** Codes with which the worker answers a saved application that DingTalk did not take yet. */
-export type DeferredCode = 'DINGTALK_UNAVAILABLE' | 'DINGTALK_REJECTED'
+/**
+ * Why a saved application's approval starts later: `SUBMITTING` for a 202 (saved, being submitted:
+ * DingTalk was slow or unreachable), or the code of an older worker's 502/503 with the id.
+ */
+export type DeferredCode = 'SUBMITTING' | 'DINGTALK_UNAVAILABLE' | 'DINGTALK_REJECTED'
 
 export interface SubmitResult {
   id: string
@@ -119,13 +122,15 @@ export async function submitApplication(
     body: JSON.stringify(input),
   }
   try {
-    // 201 when created, 200 when a retry under the same key found the first application.
-    const created = await request<{ id: string; status: string; statusUrl: string }>(
+    // 201 when DingTalk has it, 202 when saved and still being submitted (a success: follow
+    // statusUrl), 200 when a retry under the same key found the first application.
+    const { status, body: created } = await exchange<{ id: string; status: string; statusUrl: string }>(
       '/api/applications',
       init,
       options,
     )
-    return { id: created.id, status: created.status, statusUrl: created.statusUrl, deferred: null }
+    const deferred = status === 202 ? 'SUBMITTING' : null
+    return { id: created.id, status: created.status, statusUrl: created.statusUrl, deferred }
   } catch (error) {
     const saved = error instanceof ApiError ? savedDespite(error) : null
     if (saved) return saved
@@ -152,6 +157,10 @@ function savedDespite(error: ApiError): SubmitResult | null {
 }
 
 async function request<T>(path: string, init: RequestInit, options?: RequestOptions): Promise<T> {
+  return (await exchange<T>(path, init, options)).body
+}
+
+async function exchange<T>(path: string, init: RequestInit, options?: RequestOptions): Promise<{ status: number; body: T }> {
   const doFetch = options?.fetch ?? fetch
   let response: Response
   try {
@@ -167,7 +176,7 @@ async function request<T>(path: string, init: RequestInit, options?: RequestOpti
   const body: unknown = await response.json().catch(() => null)
   if (response.ok) {
     if (body === null) throw new ApiError(response.status, 'BAD_RESPONSE', null)
-    return body as T
+    return { status: response.status, body: body as T }
   }
   throw toApiError(response.status, body)
 }

@@ -85,6 +85,8 @@ const zhCN = {
   'done.copy': '复制链接',
   'done.copied': '链接已复制',
   'done.copyFailed': '无法自动复制，请长按上方链接手动复制。',
+  'done.SUBMITTING':
+    '您的申请已保存，正在提交审批，无需重新提交。可通过上方链接查看进度。',
   'done.DINGTALK_UNAVAILABLE':
     '审批系统暂时无法连接。您的申请已保存，系统恢复后将自动发起审批，无需重新提交。',
   'done.DINGTALK_REJECTED':
@@ -177,6 +179,8 @@ const en: Record<MessageKey, string> = {
   'done.copy': 'Copy link',
   'done.copied': 'Link copied',
   'done.copyFailed': 'Could not copy automatically. Press and hold the link above to copy it.',
+  'done.SUBMITTING':
+    'Your application is saved and is being submitted for approval. No need to submit again; follow its progress with the link above.',
   'done.DINGTALK_UNAVAILABLE':
     'The approval system cannot be reached right now. Your application is saved, and approval will start automatically as soon as it is reachable. No need to submit again.',
   'done.DINGTALK_REJECTED':
