@@ -166,9 +166,9 @@ export async function instanceCounts(stack: Stack): Promise<Map<string, number>>
 }
 
 /** `GET /readyz` on a proxy, signed with the worker's key as the worker would: the full detail. */
-export async function readinessOf(stack: Stack, proxyUrl: string): Promise<{ status: number; body: any }> {
+export async function readinessOf(stack: Stack, proxyUrl: string, signWith?: object): Promise<{ status: number; body: any }> {
   const secrets = JSON.parse(await readFile(stack.secretsFile, 'utf8'))
-  const key = await importSigningKey(secrets.workerPrivateJwk)
+  const key = await importSigningKey((signWith ?? secrets.workerPrivateJwk) as never)
   const proof = await createProof({ key, aud: PROXY_AUDIENCE, method: 'GET', target: '/readyz' })
   return json(`${proxyUrl}/readyz`, { headers: { [PROOF_HEADER]: proof } })
 }

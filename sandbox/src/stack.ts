@@ -35,7 +35,8 @@ export type StackOptions = {
   env?: { worker?: Record<string, string>; proxy?: Record<string, string>; sandbox?: Record<string, string> }
 }
 
-export type ProxySpec = { port: number; egressAddress: string; env?: Record<string, string> }
+/** `whitelisted: false` leaves its egress address off the sandbox DingTalk's IP whitelist. */
+export type ProxySpec = { port: number; egressAddress: string; whitelisted?: boolean; env?: Record<string, string> }
 
 /** `proxy` is the first proxy; `proxy:1`, `proxy:2` … the others. */
 export type StackPart = 'worker' | 'sandbox' | 'proxy' | `proxy:${number}`
@@ -264,7 +265,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
             DINGTALK_CALLBACK_AES_KEY: dingtalk.aesKey,
             DINGTALK_CORP_ID: dingtalk.corpId,
             DINGTALK_PROCESS_CODE: PROCESS_CODE,
-            DINGTALK_ALLOWED_IPS: proxies.map((proxy) => proxy.egressAddress).join(','),
+            DINGTALK_ALLOWED_IPS: [...new Set(proxies.filter((proxy) => proxy.whitelisted !== false).map((proxy) => proxy.egressAddress))].join(','),
             SANDBOX_EVENTS: events,
             ...(events === 'http' ? { SANDBOX_PUSH_URL: options.pushUrl ?? `${proxyUrls[0]}/dingtalk/events` } : {}),
             SANDBOX_RETRY_DELAYS: (options.pushRetryDelays ?? [10_000, 30_000]).join(','),
