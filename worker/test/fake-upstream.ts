@@ -97,7 +97,8 @@ export class FakeUpstream {
     this.readyzCalls.push(url.origin)
     if (mode === 'down') throw new Error('Network connection lost.')
     if (mode === 'hang') return hang(request.signal)
-    const ready = mode === 'up'
+    // A draining proxy says so; one whose last DingTalk connect failed, or that refuses old proofs, is still ready.
+    const ready = mode !== 'draining'
     return json(ready ? 200 : 503, { ok: ready })
   }
 

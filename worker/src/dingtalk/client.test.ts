@@ -41,14 +41,27 @@ describe('DingTalk client: failover between proxies', () => {
     expect(parseEgressUrls(' http://a.test/ , http://b.test,,')).toEqual(['http://a.test', 'http://b.test'])
   })
 
-  it('moves a create to the next proxy when one answers 503 PROXY_DRAINING, with a fresh proof', async () => {
+  it('sends a create to a ready proxy before one whose /readyz says it is draining', async () => {
     fake.proxies.set(A, 'draining')
     const { instanceId } = await (await client()).createInstance(input)
     expect(fake.instances.has(instanceId)).toBe(true)
-    expect(proxiesCalled()).toEqual([A, B])
-    // One replay store behind both fakes: a re-sent proof would have been refused as PROOF_REPLAYED.
-    expect(fake.relayCalls.map((c) => c.proofError)).toEqual([null, null])
+    expect(fake.readyzCalls).toEqual([A, B])
+    expect(proxiesCalled()).toEqual([B])
     expect(fake.instances.size).toBe(1)
+  })
+
+  it('moves a read to the next proxy when one answers 503 PROXY_DRAINING, with a fresh proof', async () => {
+    const dingtalk = await client()
+    const { instanceId } = await dingtalk.createInstance(input)
+    fake.relayCalls.length = 0
+    fake.proxies.set(A, 'draining')
+    fake.proxies.set(B, 'draining')
+    await expect(dingtalk.getInstance(instanceId)).rejects.toThrow(/no egress proxy relayed/)
+    fake.proxies.set(B, 'up')
+    await dingtalk.getInstance(instanceId)
+    expect(proxiesCalled().slice(-2)).toEqual([A, B])
+    // One replay store behind both fakes: a re-sent proof would have been refused as PROOF_REPLAYED.
+    expect(fake.relayCalls.map((c) => c.proofError).every((e) => e === null)).toBe(true)
   })
 
   it('moves on after 401 PROOF_PREDATES_PROXY and 502 UPSTREAM_UNREACHABLE (not relayed)', async () => {
@@ -74,7 +87,8 @@ describe('DingTalk client: failover between proxies', () => {
     fake.proxies.set(A, 'draining')
     fake.proxies.set(B, 'unreachable')
     await expect((await client()).createInstance(input)).rejects.toBeInstanceOf(EgressUnavailableError)
-    expect(proxiesCalled()).toEqual([A, B])
+    // The draining one last: it is about to close its listener.
+    expect(proxiesCalled()).toEqual([B, A])
   })
 
   it('moves a read on after a timeout or a lost connection', async () => {
@@ -121,7 +135,7 @@ describe('DingTalk client: failover between proxies', () => {
     const seen: string[] = []
     const stranger = async (url: string, init: RequestInit) => {
       seen.push(url)
-      if (url.startsWith(A)) return new Response('<html>bad gateway</html>', { status: 502 })
+      if (url.startsWith(A) && !url.endsWith('/readyz')) return new Response('<html>bad gateway</html>', { status: 502 })
       return fake.handle(new Request(url, init))
     }
     const behind = async () =>

@@ -155,15 +155,17 @@ export function createDingTalkClient(options: DingTalkClientOptions): DingTalkCl
 
   // Before a create, an unsigned GET /readyz: since workerd reports a refused connection exactly
   // like one lost mid-exchange (above), this is how a dead proxy is told apart from a lost create.
-  // Any HTTP answer (ready or not) lets the create go; only a failed connection or a timeout skips
-  // the proxy, and nothing was sent to it. A proxy dying between the two is still "outcome unknown".
-  async function reachable(base: string): Promise<boolean> {
+  // A ready proxy (200) takes the create at once; one that answers but is not ready (503: draining,
+  // or a check failing) is tried only after the others, since a draining one is about to close its
+  // listener; a failed connection or a timeout skips the proxy, and nothing was sent to it. A proxy
+  // dying between the two is still "outcome unknown".
+  async function probe(base: string): Promise<'ready' | 'not_ready' | 'down'> {
     try {
       const response = await doFetch(`${base}/readyz`, { method: 'GET', signal: AbortSignal.timeout(options.preflightTimeoutMs ?? 3000) })
       await response.body?.cancel()
-      return true
+      return response.status === 200 ? 'ready' : 'not_ready'
     } catch {
-      return false
+      return 'down'
     }
   }
 
@@ -171,11 +173,21 @@ export function createDingTalkClient(options: DingTalkClientOptions): DingTalkCl
     const body = payload === undefined ? undefined : JSON.stringify(payload)
     const first = start++ % urls.length
     let last: Error | null = null
-    for (let i = 0; i < urls.length; i++) {
-      const base = urls[(first + i) % urls.length]
-      if (kind === 'create' && !(await reachable(base))) {
-        last = new EgressUnavailableError(`the egress proxy ${new URL(base).host} cannot be reached`)
-        continue
+    const order = urls.map((_, i) => urls[(first + i) % urls.length])
+    const notReady: string[] = []
+    for (let i = 0; i < order.length + notReady.length; i++) {
+      const deferred = i >= order.length
+      const base = deferred ? notReady[i - order.length] : order[i]
+      if (kind === 'create' && !deferred) {
+        const state = await probe(base)
+        if (state === 'down') {
+          last = new EgressUnavailableError(`the egress proxy ${new URL(base).host} cannot be reached`)
+          continue
+        }
+        if (state === 'not_ready' && i < order.length) {
+          notReady.push(base)
+          continue
+        }
       }
       const result = await attempt(base, kind, method, target, body)
       if (result.ok) return result.value
