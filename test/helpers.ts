@@ -124,11 +124,14 @@ export function applicationInput(overrides: Record<string, unknown> = {}): Recor
 
 export type Submitted = { status: number; body: { id: string; status: string; statusUrl: string; error?: { code: string } } }
 
+let submissions = 0
+
 /** POST /api/applications, each from its own client address so the per-IP rate limit never bites. */
 export async function submitApplication(stack: Stack, body: Record<string, unknown>): Promise<Submitted> {
+  submissions += 1
   return json(`${stack.urls.worker}/api/applications`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'cf-connecting-ip': `198.51.100.${(applicants % 250) + 1}` },
+    headers: { 'content-type': 'application/json', 'cf-connecting-ip': `198.51.${100 + Math.floor(submissions / 250)}.${(submissions % 250) + 1}` },
     body: JSON.stringify(body),
   })
 }

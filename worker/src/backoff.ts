@@ -2,6 +2,12 @@
 
 const MINUTE = 60_000
 const HOUR = 60 * MINUTE
+/**
+ * "At the next run": cron fires once a minute, so a row due a full minute after a failure between
+ * two runs would miss the next one and wait two. Half a minute is due by the next run, never in
+ * the same one.
+ */
+export const NEXT_RUN_MS = 30_000
 
 /**
  * Submitting to DingTalk: the next cron run (a blip should not cost the applicant minutes), then
@@ -21,11 +27,11 @@ export const DELIVERY_BACKOFF_MS = [1 * MINUTE, 5 * MINUTE, 30 * MINUTE, 2 * HOU
 export const DELIVERY_EVERY_RUN_FOR_MS = HOUR
 export const DELIVERY_GIVE_UP_AFTER_MS = 24 * HOUR
 /** A 429 without `retry-after`: the next run. */
-export const DELIVERY_RATE_LIMITED_MS = 1 * MINUTE
+export const DELIVERY_RATE_LIMITED_MS = NEXT_RUN_MS
 /** Per cron run, deliveries are sent for about this long at MAIL_RATE_PER_SECOND. */
 export const OUTBOX_RUN_SECONDS = 45
 /** Resend still works on our previous attempt (409 concurrent_idempotent_requests): ask again next run. */
-export const DELIVERY_RETRY_SOON_MS = 1 * MINUTE
+export const DELIVERY_RETRY_SOON_MS = NEXT_RUN_MS
 
 /** Reconciling: first poll 10 min after submission, then doubling, at most hourly. */
 export const FIRST_POLL_AFTER_MS = 10 * MINUTE
@@ -44,7 +50,7 @@ export const deliveryDelay = (attempt: number): number => pick(DELIVERY_BACKOFF_
 
 /** Delay after a passing failure of a delivery of age `age`: the next run for the first hour, then backing off. */
 export const deliveryRetryDelay = (attempt: number, age: number): number =>
-  age < DELIVERY_EVERY_RUN_FOR_MS ? MINUTE : pick(DELIVERY_BACKOFF_MS, Math.max(attempt, 2))
+  age < DELIVERY_EVERY_RUN_FOR_MS ? NEXT_RUN_MS : pick(DELIVERY_BACKOFF_MS, Math.max(attempt, 2))
 
 /** Delay before the next poll after `attempt` polls: 20, 40, 60, 60 … minutes. */
 export const pollDelay = (attempt: number): number => Math.min(FIRST_POLL_AFTER_MS * 2 ** Math.max(attempt, 1), MAX_POLL_INTERVAL_MS)

@@ -1,3 +1,4 @@
+import { NEXT_RUN_MS } from './backoff.ts'
 import { env } from 'cloudflare:workers'
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest'
 import { FakeUpstream } from '../test/fake-upstream.ts'
@@ -84,7 +85,7 @@ describe('outbox: passing Resend errors are retried', () => {
     const second = await deliveryOf(app.id)
     expect(second).toMatchObject({ status: 'pending', attempts: 1 })
     // In the first hour of a delivery a passing failure is retried at the next run, not in 5 min.
-    expect(second!.next_attempt_at! - second!.updated_at).toBe(MINUTE)
+    expect(second!.next_attempt_at! - second!.updated_at).toBe(NEXT_RUN_MS)
 
     await runCron(second!.next_attempt_at!)
     expect(await deliveryOf(app.id)).toMatchObject({ status: 'sent', attempts: 2 })
@@ -114,7 +115,7 @@ describe('outbox: passing Resend errors are retried', () => {
     const third = await deliveryOf(app.id)
     // The 3rd failure would otherwise wait 30 min.
     expect(third).toMatchObject({ status: 'pending', attempts: 3 })
-    expect(third!.next_attempt_at! - third!.updated_at).toBe(MINUTE)
+    expect(third!.next_attempt_at! - third!.updated_at).toBe(NEXT_RUN_MS)
     await runCron(third!.next_attempt_at!)
     expect(await deliveryOf(app.id)).toMatchObject({ status: 'sent', attempts: 4 })
   })
