@@ -30,6 +30,8 @@ export const DELIVERY_GIVE_UP_AFTER_MS = 24 * HOUR
 export const DELIVERY_RATE_LIMITED_MS = NEXT_RUN_MS
 /** Per cron run, deliveries are sent for about this long at MAIL_RATE_PER_SECOND. */
 export const OUTBOX_RUN_SECONDS = 45
+/** The send right after a decision (in waitUntil) waits out a short retry-after for this long at most. */
+export const EVENT_SEND_SECONDS = 10
 /** Resend still works on our previous attempt (409 concurrent_idempotent_requests): ask again next run. */
 export const DELIVERY_RETRY_SOON_MS = NEXT_RUN_MS
 

@@ -75,11 +75,12 @@ describe('outbox: permanent Resend errors fail fast', () => {
 
 describe('outbox: passing Resend errors are retried', () => {
   it('waits for retry-after on a 429 without counting it as a failed attempt, retries a network failure at the next run, then delivers', async () => {
-    fake.mailErrors.push({ statusCode: 429, name: 'rate_limit_exceeded', retryAfter: 7 }, 'network')
+    // Longer than the send right after the decision waits (EVENT_SEND_SECONDS): left for a run.
+    fake.mailErrors.push({ statusCode: 429, name: 'rate_limit_exceeded', retryAfter: 40 }, 'network')
     const app = await decided()
     const first = await deliveryOf(app.id)
     expect(first).toMatchObject({ status: 'pending', attempts: 0 })
-    expect(first!.next_attempt_at! - first!.updated_at).toBe(7_000)
+    expect(first!.next_attempt_at! - first!.updated_at).toBe(40_000)
 
     await runCron(first!.next_attempt_at!)
     const second = await deliveryOf(app.id)
@@ -91,6 +92,19 @@ describe('outbox: passing Resend errors are retried', () => {
     expect(await deliveryOf(app.id)).toMatchObject({ status: 'sent', attempts: 2 })
     expect(await statusOf(app.id)).toBe('delivered')
     expect(attemptsOf(first!.id).map((a) => a.status)).toEqual([429, 0, 200])
+  })
+
+  it('waits out a short retry-after within the run and sends the rest in it, each once', async () => {
+    fake.mailFailures = 100
+    const apps = [await decided(), await decided(), await decided()]
+    fake.mailFailures = 0
+    fake.mailErrors.push({ statusCode: 429, name: 'rate_limit_exceeded', retryAfter: 2 })
+    const due = Math.max(...(await Promise.all(apps.map(async (app) => (await deliveryOf(app.id))!.next_attempt_at!))))
+    const started = Date.now()
+    await runCron(due)
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2_000)
+    for (const app of apps) expect(await deliveryOf(app.id)).toMatchObject({ status: 'sent' })
+    for (const app of apps) expect(fake.emails.filter((e) => e.payload.to === app.email)).toHaveLength(1)
   })
 
   it('backs off a passing failure once the delivery is over an hour old, and gives up by age, not by attempt count', async () => {

@@ -27,6 +27,7 @@ import {
   DELIVERY_RETRY_SOON_MS,
   LEASE_MS,
   OUTBOX_RUN_SECONDS,
+  EVENT_SEND_SECONDS,
   deliveryDelay,
   deliveryRetryDelay,
 } from './backoff.ts'
@@ -62,18 +63,33 @@ export async function processOutbox(deps: OutboxDeps, options: OutboxOptions = {
       )
     }
   }
-  for (const delivery of await listDueDeliveries(deps.db, deps.now, limit, options.applicationId)) {
-    const wait = nextSlot - clock()
-    if (wait > 0) await sleep(wait)
-    nextSlot = Math.max(nextSlot, clock()) + interval
-    if (!(await claimDelivery(deps.db, delivery.id, deps.now, deps.now + LEASE_MS))) continue
-    const { outcome, halt } = await deliver(deps, delivery)
-    summary[outcome]++
-    if (halt) {
-      // Throttled or failing: the rest stay due and go out at the next run.
+  // A 429 whose retry-after fits in what is left of the run is waited for here, then the run goes
+  // on; a 5xx, or a longer retry-after, leaves the rest due for the next run.
+  const started = clock()
+  const budgetMs = (options.applicationId ? EVENT_SEND_SECONDS : OUTBOX_RUN_SECONDS) * 1000
+  let handled = 0
+  pass: for (;;) {
+    const now = deps.now + (clock() - started)
+    const due = await listDueDeliveries(deps.db, now, limit - handled, options.applicationId)
+    for (const delivery of due) {
+      const wait = nextSlot - clock()
+      if (wait > 0) await sleep(wait)
+      nextSlot = Math.max(nextSlot, clock()) + interval
+      const at = deps.now + (clock() - started)
+      if (!(await claimDelivery(deps.db, delivery.id, at, at + LEASE_MS))) continue
+      handled++
+      const { outcome, halt, retryAfterMs } = await deliver({ ...deps, now: at }, delivery)
+      summary[outcome]++
+      if (!halt) continue
+      if (retryAfterMs !== null && clock() - started + retryAfterMs < budgetMs && handled < limit) {
+        await sleep(retryAfterMs)
+        nextSlot = clock()
+        continue pass
+      }
       summary.halted = true
-      break
+      break pass
     }
+    break
   }
   return summary
 }
@@ -107,7 +123,7 @@ async function compose(deps: OutboxDeps, delivery: Delivery, app: Application): 
 
 type Counted = 'sent' | 'retrying' | 'failed'
 
-async function deliver(deps: OutboxDeps, delivery: Delivery): Promise<{ outcome: Counted; halt: boolean }> {
+async function deliver(deps: OutboxDeps, delivery: Delivery): Promise<{ outcome: Counted; halt: boolean; retryAfterMs: number | null }> {
   const { db, now, log } = deps
   const attempts = delivery.attempts + 1
   const fields = { deliveryId: delivery.id, applicationId: delivery.applicationId, kind: delivery.kind, attempts }
@@ -120,7 +136,7 @@ async function deliver(deps: OutboxDeps, delivery: Delivery): Promise<{ outcome:
     if (result.ok) {
       await markSent(deps, delivery, attempts, result.id)
       log.info('mail sent', { ...fields, resendEmailId: result.id })
-      return { outcome: 'sent', halt: false }
+      return { outcome: 'sent', halt: false, retryAfterMs: null }
     }
     const kind = classifyMailFailure(result)
     failure = { error: result.error, kind, retryAfterMs: result.retryAfterMs }
@@ -130,7 +146,7 @@ async function deliver(deps: OutboxDeps, delivery: Delivery): Promise<{ outcome:
     failure = { error: err instanceof Error ? err.message : String(err), kind: 'retry', retryAfterMs: null }
   }
   const outcome = await recordFailure(deps, delivery, attempts, { ...failure, error: failure.error.slice(0, 500) })
-  return { outcome, halt }
+  return { outcome, halt, retryAfterMs: failure.kind === 'rate_limited' ? (failure.retryAfterMs ?? null) : null }
 }
 
 type Failure = { error: string; kind: MailFailureKind; retryAfterMs: number | null }
