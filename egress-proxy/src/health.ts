@@ -82,8 +82,9 @@ export function createReadiness(options: ReadinessOptions): () => Promise<Readin
     const all = { ...checks, drain: draining ? ('PROXY_DRAINING' as const) : ('ok' as const) }
     const failures = Object.entries(all).filter(([, v]) => v !== 'ok').map(([k, v]) => `${k}=${v}`).join(' ')
     if (failures !== lastFailures) {
-      if (failures) options.logger?.warn({ checks: all }, 'not ready')
-      else if (lastFailures) options.logger?.info({ checks: all }, 'ready again')
+      // As one string: pino's redaction of any `token` field would hide the token check's result.
+      if (failures) options.logger?.warn({ failing: failures }, 'not ready')
+      else if (lastFailures) options.logger?.info({ was: lastFailures }, 'ready again')
       lastFailures = failures
     }
     return {
