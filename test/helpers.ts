@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { createProof, importSigningKey, PROOF_HEADER, PROXY_AUDIENCE } from '../proof/src/index.ts'
 import { startStack, type Stack, type StackOptions } from '../sandbox/src/stack.ts'
+import { SANDBOX_SITEKEY } from '../sandbox/src/turnstile/keys.ts'
 
 export const ROOT = resolve(import.meta.dirname, '..')
 export const ARTIFACTS = join(ROOT, 'test', 'artifacts')
@@ -126,12 +127,27 @@ export type Submitted = { status: number; body: { id: string; status: string; st
 
 let submissions = 0
 
-/** POST /api/applications, each from its own client address so the per-IP rate limit never bites. */
+/** A Turnstile token from the sandbox's widget endpoint, as the apply page on localhost gets one. */
+export async function turnstileToken(stack: Stack): Promise<string> {
+  const { body } = await json<{ token: string }>(`${stack.urls.sandbox}/turnstile/v0/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'text/plain' },
+    body: JSON.stringify({ sitekey: SANDBOX_SITEKEY, action: 'apply', hostname: new URL(stack.urls.worker).hostname }),
+  })
+  return body.token
+}
+
+/** POST /api/applications with a fresh Turnstile token, each from its own client address so the per-IP rate limit never bites. */
 export async function submitApplication(stack: Stack, body: Record<string, unknown>): Promise<Submitted> {
   submissions += 1
+  const token = await turnstileToken(stack)
   return json(`${stack.urls.worker}/api/applications`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'cf-connecting-ip': `198.51.${100 + Math.floor(submissions / 250)}.${(submissions % 250) + 1}` },
+    headers: {
+      'content-type': 'application/json',
+      'cf-turnstile-response': token,
+      'cf-connecting-ip': `198.51.${100 + Math.floor(submissions / 250)}.${(submissions % 250) + 1}`,
+    },
     body: JSON.stringify(body),
   })
 }

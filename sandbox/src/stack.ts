@@ -7,6 +7,7 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { connect } from 'node:net'
 import { join, resolve } from 'node:path'
 import { loadDevSecrets, toEnvFile } from './dev-keys.ts'
+import { SANDBOX_SECRET, SANDBOX_SITEKEY } from './turnstile/keys.ts'
 
 export type StackOptions = {
   /** Repository root. */
@@ -194,6 +195,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       EGRESS_URL: proxies.map((proxy) => `http://localhost:${proxy.port}`).join(','),
       RESEND_BASE_URL: `http://localhost:${ports.sandbox}`,
       DINGTALK_PROCESS_CODE: PROCESS_CODE,
+      // The sandbox plays Turnstile: the form renders its widget, the worker calls its siteverify.
+      TURNSTILE_SITE_KEY: SANDBOX_SITEKEY,
+      TURNSTILE_SECRET_KEY: SANDBOX_SECRET,
+      TURNSTILE_VERIFY_URL: `http://localhost:${ports.sandbox}/turnstile/v0/siteverify`,
+      TURNSTILE_SCRIPT_URL: `http://localhost:${ports.sandbox}/turnstile/v0/api.js`,
       ...options.env?.worker,
     }),
     { mode: 0o600 },

@@ -20,6 +20,7 @@ function filledConfig(edit: (text: string) => string = (text) => text): string {
     .replace('<licenses@example.com>', '<licenses@mail.hypermotion.cn>')
     .replace('<PROC-… of the approval template>', 'PROC-9F1C2B7A-44D2-4C1E-9A53-0B7E4E1D2C11')
     .replace('<DingTalk userId of the originator>', '0706600569779')
+    .replace('<Turnstile sitekey of the portal>', '0x4AAAAAAAB1c2d3e4f5g6h7')
     .replace(/database_id = "0{8}-0{4}-4000-8000-0{12}"\nmigrations_dir/, 'database_id = "5c0b3f52-8d3e-4f55-9f0e-2a1b7c3d9e10"\nmigrations_dir')
     .replace(/service_id = "0{8}-0{4}-4000-8000-0{12}"/, 'service_id = "8a7d1f00-3c2b-4a1e-bb6d-5f4e3d2c1b0a"')
   text = edit(head + tail)

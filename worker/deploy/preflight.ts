@@ -6,7 +6,7 @@ import type { Unstable_Config as WranglerConfig } from 'wrangler'
 export type Problem = { setting: string; problem: string }
 
 /** Secrets the worker refuses to start without (worker/src/env.ts, docs/configuration.md). */
-export const REQUIRED_SECRETS = ['WORKER_PRIVATE_JWK', 'PROXY_PUBLIC_JWK', 'LICENSE_PRIVATE_JWK', 'RESEND_API_KEY', 'STATUS_TOKEN_SECRET'] as const
+export const REQUIRED_SECRETS = ['WORKER_PRIVATE_JWK', 'PROXY_PUBLIC_JWK', 'LICENSE_PRIVATE_JWK', 'RESEND_API_KEY', 'STATUS_TOKEN_SECRET', 'TURNSTILE_SECRET_KEY'] as const
 
 const PLACEHOLDER_DATABASE_ID = /^0{8}-0{4}-[0-9]0{3}-[0-9]0{3}-0{12}$/
 
@@ -43,6 +43,8 @@ export function checkConfig(config: WranglerConfig, topVars: Record<string, unkn
     if (typeof value !== 'string' || FREE_VARS.has(name)) continue
     for (const [pattern, why] of LOCAL_OR_PLACEHOLDER) if (pattern.test(value)) add(`vars.${name}`, `${why}: ${JSON.stringify(value.slice(0, 80))}`)
   }
+  // The public form is the one door: a deployed portal never runs without Turnstile.
+  if (typeof vars.TURNSTILE_SITE_KEY !== 'string' || vars.TURNSTILE_SITE_KEY.trim() === '') add('vars.TURNSTILE_SITE_KEY', 'is missing: the apply form would be open to bots')
   const origin = vars.PUBLIC_ORIGIN
   if (typeof origin === 'string' && !https(origin)) add('vars.PUBLIC_ORIGIN', 'must be an https:// origin (it is the licenses\' iss and the links in every email)')
   if (typeof vars.RESEND_BASE_URL === 'string' && !https(vars.RESEND_BASE_URL)) add('vars.RESEND_BASE_URL', 'must be https://api.resend.com')

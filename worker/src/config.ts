@@ -25,6 +25,8 @@ export type Config = Readonly<{
   mailRatePerSecond: number
   /** How long POST /api/applications waits for DingTalk before answering 202 (the submit goes on). */
   submitAnswerWithinMs: number
+  /** Cloudflare Turnstile on the apply form; null when TURNSTILE_SITE_KEY is unset (off). */
+  turnstile: Readonly<{ siteKey: string; secret: string; verifyUrl: string; scriptUrl: string }> | null
   resendBaseUrl: string
   resendApiKey: string
   mailFrom: string
@@ -67,6 +69,20 @@ function url(env: Bindings, name: keyof Bindings): string {
   }
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new ConfigError(name, 'must be http(s)')
   return raw.replace(/\/+$/, '')
+}
+
+const TURNSTILE_VERIFY_URL = 'https://challenges.cloudflare.com/turnstile/v0/siteverify'
+const TURNSTILE_SCRIPT_URL = 'https://challenges.cloudflare.com/turnstile/v0/api.js'
+
+function turnstileOf(env: Bindings): Config['turnstile'] {
+  const siteKey = env.TURNSTILE_SITE_KEY?.trim()
+  if (!siteKey) return null
+  return Object.freeze({
+    siteKey,
+    secret: required(env, 'TURNSTILE_SECRET_KEY'),
+    verifyUrl: env.TURNSTILE_VERIFY_URL?.trim() ? url(env, 'TURNSTILE_VERIFY_URL') : TURNSTILE_VERIFY_URL,
+    scriptUrl: env.TURNSTILE_SCRIPT_URL?.trim() ? url(env, 'TURNSTILE_SCRIPT_URL') : TURNSTILE_SCRIPT_URL,
+  })
 }
 
 function egressUrls(env: Bindings): string[] {
@@ -188,6 +204,7 @@ export async function parseConfig(env: Bindings): Promise<Config> {
     dingtalkQps: integer(env, 'DINGTALK_QPS', 1, 20, 15),
     mailRatePerSecond: integer(env, 'MAIL_RATE_PER_SECOND', 1, 100, 2),
     submitAnswerWithinMs: integer(env, 'SUBMIT_ANSWER_WITHIN_MS', 100, 30_000, 4000),
+    turnstile: turnstileOf(env),
     resendBaseUrl: url(env, 'RESEND_BASE_URL'),
     resendApiKey: required(env, 'RESEND_API_KEY'),
     mailFrom: required(env, 'MAIL_FROM'),

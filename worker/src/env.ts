@@ -36,6 +36,11 @@ export type Bindings = {
   LICENSE_PRIVATE_JWK: string
   RESEND_API_KEY: string
   STATUS_TOKEN_SECRET: string
+  /** Turnstile on the apply form: on when the site key is set (then the secret is required). */
+  TURNSTILE_SITE_KEY?: string
+  TURNSTILE_SECRET_KEY?: string
+  TURNSTILE_VERIFY_URL?: string
+  TURNSTILE_SCRIPT_URL?: string
   /** debug | info (default) | warn | error */
   LOG_LEVEL?: string
 }

@@ -15,6 +15,9 @@ export type ErrorCode =
   | 'DINGTALK_UNAVAILABLE'
   | 'DINGTALK_REJECTED'
   | 'EVENT_NOT_RESOLVED'
+  | 'TURNSTILE_REQUIRED'
+  | 'TURNSTILE_FAILED'
+  | 'TURNSTILE_UNAVAILABLE'
   | 'CONFIG_INVALID'
   | 'INTERNAL_ERROR'
 
@@ -33,6 +36,9 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   'DINGTALK_UNAVAILABLE',
   'DINGTALK_REJECTED',
   'EVENT_NOT_RESOLVED',
+  'TURNSTILE_REQUIRED',
+  'TURNSTILE_FAILED',
+  'TURNSTILE_UNAVAILABLE',
   'CONFIG_INVALID',
   'INTERNAL_ERROR',
 ]
@@ -92,6 +98,19 @@ export class PayloadTooLargeError extends AppError {
 export class RateLimitedError extends AppError {
   constructor() {
     super('RATE_LIMITED', 429, 'too many requests; try again in a minute')
+  }
+}
+
+const TURNSTILE_MESSAGES = {
+  TURNSTILE_REQUIRED: 'complete the human check above the submit button',
+  TURNSTILE_FAILED: 'the human check expired or failed; complete it again',
+  TURNSTILE_UNAVAILABLE: 'the human check cannot be verified right now; try again in a minute',
+} as const
+
+/** The apply form's Turnstile check (turnstile.ts): nothing was stored. */
+export class TurnstileError extends AppError {
+  constructor(code: keyof typeof TURNSTILE_MESSAGES) {
+    super(code, code === 'TURNSTILE_UNAVAILABLE' ? 503 : 400, TURNSTILE_MESSAGES[code])
   }
 }
 

@@ -4,7 +4,8 @@
 // answer instead of `timeout-or-duplicate`. Pure apart from the `fetch` it is given.
 
 export const TURNSTILE_ACTION = 'apply'
-export const TURNSTILE_FIELD = 'turnstileToken'
+/** The page sends the widget's token in this header (the application body stays the application). */
+export const TURNSTILE_HEADER = 'cf-turnstile-response'
 const MAX_TOKEN_LENGTH = 2048
 
 export type TurnstileOptions = {

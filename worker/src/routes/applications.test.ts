@@ -223,6 +223,7 @@ describe('GET /api/config', () => {
       quantity: { min: 1, max: 10000 },
       featureCodePattern: env.FEATURE_CODE_PATTERN,
       locales: ['zh-CN', 'en'],
+      turnstile: null,
     })
   })
 

@@ -8,7 +8,7 @@ import { getLicenseByApplication } from '../db/licenses.ts'
 import { claimIdempotencyKeyStatements, getLiveIdempotencyKey } from '../db/submit-idempotency.ts'
 import { dingtalkFor } from '../dingtalk/egress.ts'
 import type { AppEnv } from '../env.ts'
-import { DingTalkRejectedError, NotFoundError, RateLimitedError, ValidationError } from '../errors.ts'
+import { TurnstileError, DingTalkRejectedError, NotFoundError, RateLimitedError, ValidationError } from '../errors.ts'
 import { errorFields } from '../log.ts'
 import { limitBody, parseJsonObject, requireJson } from '../body.ts'
 import { newApplicationId, newEventId } from '../ids.ts'
@@ -16,6 +16,7 @@ import { hashApplicationInput, IDEMPOTENCY_KEY_HEADER, parseIdempotencyKey, repl
 import { licenseFileName } from '../issuance.ts'
 import { DERIVED_TOKEN_MARKER, statusUrlOf, verifyStatusToken } from '../status-token.ts'
 import { submitToDingTalk } from '../submission.ts'
+import { TURNSTILE_HEADER, verifyTurnstile } from '../turnstile.ts'
 import { localeFromAcceptLanguage, validateApplication } from '../validation.ts'
 import { LEASE_MS } from '../backoff.ts'
 
@@ -58,6 +59,17 @@ export const applications = new Hono<AppEnv>()
     if (idempotency) {
       const record = await getLiveIdempotencyKey(c.env.DB, idempotency.key, now)
       if (record) return answerReplay(c, replayedApplicationId(record, idempotency.requestHash))
+    }
+    // A person, not a bot: checked before anything is stored or sent to DingTalk.
+    if (config.turnstile) {
+      const verdict = await verifyTurnstile(
+        { verifyUrl: config.turnstile.verifyUrl, secret: config.turnstile.secret, hostnames: [new URL(config.publicOrigin).hostname], fetch: (input, init) => fetch(input, init) },
+        { token: c.req.header(TURNSTILE_HEADER), remoteIp: c.req.header('cf-connecting-ip'), idempotencyKey: key },
+      )
+      if (!verdict.ok) {
+        log.warn('turnstile refused the submission', { code: verdict.code, reason: verdict.reason })
+        throw new TurnstileError(verdict.code)
+      }
     }
 
     const app: Application = {

@@ -3,6 +3,7 @@ import { Hono } from 'hono'
 import { LOCALES } from '../config.ts'
 import type { AppEnv } from '../env.ts'
 import { UnknownProductError } from '../errors.ts'
+import { TURNSTILE_ACTION } from '../turnstile.ts'
 
 export const config = new Hono<AppEnv>().get('/', (c) => {
   const { config } = c.var
@@ -15,5 +16,6 @@ export const config = new Hono<AppEnv>().get('/', (c) => {
     quantity: { min: config.quantity.min, max: config.quantity.max },
     featureCodePattern: config.featureCodePattern.source,
     locales: [...LOCALES],
+    turnstile: config.turnstile ? { siteKey: config.turnstile.siteKey, scriptUrl: config.turnstile.scriptUrl, action: TURNSTILE_ACTION } : null,
   })
 })

@@ -8,6 +8,8 @@ export interface ProductConfig {
   quantity: { min: number; max: number }
   featureCodePattern: string
   locales: Locale[]
+  /** Cloudflare Turnstile on the form, or null when the portal runs without it. */
+  turnstile?: { siteKey: string; scriptUrl: string; action: string } | null
 }
 
 export interface ApplicationInput {
@@ -99,6 +101,8 @@ export interface RequestOptions {
 export interface SubmitOptions extends RequestOptions {
   /** Sent as `Idempotency-Key`: the same key and content again answer the first application. */
   idempotencyKey?: string
+  /** The Turnstile widget's token, sent as `cf-turnstile-response`. */
+  turnstileToken?: string | null
 }
 
 const DEFERRED_CODES: readonly string[] = ['DINGTALK_UNAVAILABLE', 'DINGTALK_REJECTED']
@@ -118,6 +122,7 @@ export async function submitApplication(
     headers: {
       'Content-Type': 'application/json',
       ...(key === undefined ? {} : { 'Idempotency-Key': key }),
+      ...(options?.turnstileToken ? { 'CF-Turnstile-Response': options.turnstileToken } : {}),
     },
     body: JSON.stringify(input),
   }

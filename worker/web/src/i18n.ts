@@ -72,6 +72,9 @@ const zhCN = {
   'error.NETWORK_ERROR': '无法连接服务器。请检查网络后重试，您填写的内容已保留。',
   'error.PAYLOAD_TOO_LARGE': '提交的内容过多，请缩短备注后重试。',
   'error.RATE_LIMITED': '提交过于频繁，请稍等一分钟后再试。',
+  'error.TURNSTILE_REQUIRED': '请先完成提交按钮上方的人机验证。',
+  'error.TURNSTILE_FAILED': '人机验证已过期或未通过，请重新完成验证后再提交。',
+  'error.TURNSTILE_UNAVAILABLE': '暂时无法完成人机验证，请稍等一分钟后再试。',
   'error.generic': '提交未成功（{code}）。请稍后重试，您填写的内容已保留。',
   'config.UNKNOWN_PRODUCT':
     '此链接无效：找不到该产品。请重新扫描产品中的二维码，或联系您的供应商。',
@@ -165,6 +168,9 @@ const en: Record<MessageKey, string> = {
     'Could not reach the server. Check your connection and try again; your entries are kept.',
   'error.PAYLOAD_TOO_LARGE': 'The request is too large. Shorten the note and try again.',
   'error.RATE_LIMITED': 'Too many attempts. Please wait a minute and try again.',
+  'error.TURNSTILE_REQUIRED': 'Please complete the human check above the submit button first.',
+  'error.TURNSTILE_FAILED': 'The human check expired or did not pass. Please complete it again, then submit.',
+  'error.TURNSTILE_UNAVAILABLE': 'The human check cannot be completed right now. Please wait a minute and try again.',
   'error.generic':
     'The application was not sent ({code}). Please try again later; your entries are kept.',
   'config.UNKNOWN_PRODUCT':
