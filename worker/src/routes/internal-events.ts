@@ -3,14 +3,13 @@
 // durably before the 200, and the license or rejection mail is sent after the response. An event
 // for an unknown instance is resolved (resolve-instance.ts) or refused with 503, never dropped.
 import { Hono } from 'hono'
-import { PROOF_HEADER, verifyProof, WORKER_AUDIENCE } from '../../../proof/src/index.ts'
 import { applyInstanceEvent } from '../approval.ts'
+import { bodySignedByProxy } from '../proxy-proof.ts'
 import { limitBody, parseJsonObject } from '../body.ts'
 import { getApplicationByInstance } from '../db/applications.ts'
 import { dingtalkFor } from '../dingtalk/egress.ts'
 import { resolveUnknownInstance } from '../resolve-instance.ts'
 import { suspectMissedPush } from '../db/worker-state.ts'
-import { d1ReplayStore } from '../db/seen-proofs.ts'
 import { parseInstanceEvent } from '../dingtalk/events.ts'
 import type { AppEnv } from '../env.ts'
 import { InvalidEventError } from '../errors.ts'
@@ -26,16 +25,7 @@ export const internalEvents = new Hono<AppEnv>()
   })
   .post('/', limitBody(), async (c) => {
   const { config, log } = c.var
-  const body = new Uint8Array(await c.req.arrayBuffer())
-  const url = new URL(c.req.url)
-  await verifyProof(c.req.header(PROOF_HEADER), {
-    keys: config.proxyPublicKeys,
-    aud: WORKER_AUDIENCE,
-    method: c.req.method,
-    target: `${url.pathname}${url.search}`,
-    body,
-    replay: d1ReplayStore(c.env.DB),
-  })
+  const body = await bodySignedByProxy(c)
 
   let json: Record<string, unknown>
   try {

@@ -2,11 +2,11 @@
 // "Readiness"). The proxy's proof is checked over the exact body bytes; the answer carries a proof made
 // with the worker key over the exact answer bytes, so the proxy learns that both keys are paired.
 import { Hono } from 'hono'
-import { createProof, PROOF_HEADER, PROXY_AUDIENCE, verifyProof, WORKER_AUDIENCE } from '../../../proof/src/index.ts'
+import { createProof, PROXY_AUDIENCE } from '../../../proof/src/index.ts'
+import { bodySignedByProxy } from '../proxy-proof.ts'
 import { limitBody, parseJsonObject } from '../body.ts'
 import { onProxyHeartbeat } from '../backlog.ts'
 import { recordProxyHeartbeat, type ProxyHeartbeat } from '../db/proxies.ts'
-import { d1ReplayStore } from '../db/seen-proofs.ts'
 import type { AppEnv } from '../env.ts'
 import { InvalidJsonError } from '../errors.ts'
 
@@ -28,16 +28,7 @@ function parseHeartbeat(json: Record<string, unknown>): (ProxyHeartbeat & { nonc
 
 export const internalProxyCheck = new Hono<AppEnv>().post('/', limitBody(), async (c) => {
   const { config, log } = c.var
-  const body = new Uint8Array(await c.req.arrayBuffer())
-  const url = new URL(c.req.url)
-  await verifyProof(c.req.header(PROOF_HEADER), {
-    keys: config.proxyPublicKeys,
-    aud: WORKER_AUDIENCE,
-    method: c.req.method,
-    target: `${url.pathname}${url.search}`,
-    body,
-    replay: d1ReplayStore(c.env.DB),
-  })
+  const body = await bodySignedByProxy(c)
   const parsed = parseHeartbeat(parseJsonObject(new TextDecoder().decode(body)))
   if (typeof parsed === 'string') throw new InvalidJsonError(parsed)
   const { nonce, ...heartbeat } = parsed
@@ -51,6 +42,6 @@ export const internalProxyCheck = new Hono<AppEnv>().post('/', limitBody(), asyn
   )
 
   const answer = JSON.stringify({ nonce, worker: 'licensedesk' })
-  const proof = await createProof({ key: config.workerSigningKey, aud: PROXY_AUDIENCE, method: 'POST', target: url.pathname, body: answer, now })
+  const proof = await createProof({ key: config.workerSigningKey, aud: PROXY_AUDIENCE, method: 'POST', target: new URL(c.req.url).pathname, body: answer, now })
   return c.body(answer, 200, { 'content-type': 'application/json', [RESPONSE_PROOF_HEADER]: proof, 'cache-control': 'no-store' })
 })
