@@ -9,8 +9,14 @@ export function widgetScript(): string {
   const widgets = new Map()
   let seq = 0
   const invisible = new Set(['1x00000000000000000000BB', '2x00000000000000000000BB'])
+  // The real widget speaks the page's language (option \`language\`); these are its two here.
+  const WORDS = {
+    en: { ask: 'Verify you are human', busy: 'Verifying…', ok: '✓ Success', failed: 'Verification failed', expired: 'Expired' },
+    'zh-cn': { ask: '确认您是真人', busy: '验证中…', ok: '✓ 成功', failed: '验证失败', expired: '已过期' },
+  }
+  const words = (w) => WORDS[String(w.opts.language || 'en').toLowerCase()] || WORDS.en
   async function solve(w) {
-    w.box.textContent = 'Verifying…'
+    w.box.textContent = words(w).busy
     try {
       const answer = await fetch(origin + '/turnstile/v0/token', {
         method: 'POST',
@@ -21,14 +27,14 @@ export function widgetScript(): string {
       if (!answer.ok) throw new Error(body.code || 'failed')
       w.token = body.token
       w.expiresAt = Date.now() + body.ttl_ms
-      w.box.textContent = '✓ Success'
+      w.box.textContent = words(w).ok
       w.box.dataset.state = 'solved'
       clearTimeout(w.timer)
-      w.timer = setTimeout(() => { w.token = undefined; w.box.dataset.state = 'expired'; w.box.textContent = 'Expired'; w.opts['expired-callback'] && w.opts['expired-callback']() }, body.ttl_ms)
+      w.timer = setTimeout(() => { w.token = undefined; w.box.dataset.state = 'expired'; w.box.textContent = words(w).expired; w.opts['expired-callback'] && w.opts['expired-callback']() }, body.ttl_ms)
       w.opts.callback && w.opts.callback(body.token)
     } catch (error) {
       w.box.dataset.state = 'failed'
-      w.box.textContent = 'Verification failed'
+      w.box.textContent = words(w).failed
       w.opts['error-callback'] && w.opts['error-callback'](String(error && error.message || error))
     }
   }
@@ -40,7 +46,7 @@ export function widgetScript(): string {
     const box = document.createElement('input')
     box.type = 'checkbox'
     box.addEventListener('change', () => void solve(w), { once: true })
-    label.append(box, ' Verify you are human')
+    label.append(box, ' ' + words(w).ask)
     w.box.append(label)
   }
   window.turnstile = {
