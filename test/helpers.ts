@@ -139,14 +139,14 @@ export async function turnstileToken(stack: Stack): Promise<string> {
 
 /** POST /api/applications with a fresh Turnstile token, each from its own client address so the per-IP rate limit never bites. */
 export async function submitApplication(stack: Stack, body: Record<string, unknown>): Promise<Submitted> {
-  submissions += 1
+  const n = ++submissions // taken before any await: concurrent calls each get their own address
   const token = await turnstileToken(stack)
   return json(`${stack.urls.worker}/api/applications`, {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
       'cf-turnstile-response': token,
-      'cf-connecting-ip': `198.51.${100 + Math.floor(submissions / 250)}.${(submissions % 250) + 1}`,
+      'cf-connecting-ip': `198.51.${100 + Math.floor(n / 250)}.${(n % 250) + 1}`,
     },
     body: JSON.stringify(body),
   })
