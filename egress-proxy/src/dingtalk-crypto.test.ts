@@ -1,29 +1,12 @@
+import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { CallbackCryptoError, DingTalkCrypto, callbackSignature } from './dingtalk-crypto.ts'
 
-// Official vectors, dingtalk.md §4.6.
-const V1 = {
-  token: '123456',
-  aesKey: '4g5j64qlyl3zvetqxz5jiocdr586fn2zvjpa8zls3ij',
-  ownerKey: 'suite4xxxxxxxxxxxxxxx',
-  signature: '5a65ceeef9aab2d149439f82dc191dd6c5cbe2c0',
-  timestamp: '1445827045067',
-  nonce: 'nEXhMP4r',
-  encrypt:
-    '1a3NBxmCFwkCJvfoQ7WhJHB+iX3qHPsc9JbaDznE1i03peOk1LaOQoRz3+nlyGNhwmwJ3vDMG+OzrHMeiZI7gTRWVdUBmfxjZ8Ej23JVYa9VrYeJ5as7XM/ZpulX8NEQis44w53h1qAgnC3PRzM7Zc/D6Ibr0rgUathB6zRHP8PYrfgnNOS9PhSBdHlegK+AGGanfwjXuQ9+0pZcy0w9lQ==',
-  plaintext: '{"EventType":"check_create_suite_url","Random":"LPIdSnlF","TestSuiteKey":"suite4xxxxxxxxxxxxxxx"}',
-  random: Buffer.from('685533624566475a5a65777a68473561', 'hex'),
-}
-const V3 = {
-  token: '123456',
-  aesKey: '1234567890123456789012345678901234567890123',
-  ownerKey: 'dingsnotzck6pm5veliw',
-  signature: '9a95a004dd16f5c307e849b994173f76aa26e5eb',
-  timestamp: '1614767836',
-  nonce: 'A7Co0cJLMzIDtMMI',
-  encrypt: 'YvkvaGe4hQxd3VxRmEty0dVlnCOAqwf56xwTRHDHoOURqhalbmBJQk5FNcRk42Gl5T0YQXZNwpwWSm1xAFJ5ZA==',
-  plaintext: 'success',
-}
+// The official vectors of dingtalk.md §4.6, kept once in docs/dingtalk-crypto-vectors.json.
+const VECTORS = JSON.parse(readFileSync(new URL('../../docs/dingtalk-crypto-vectors.json', import.meta.url), 'utf8'))
+type Vector = { token: string; aesKey: string; ownerKey: string; signature: string; timestamp: string; nonce: string; encrypt: string; plaintext: string }
+const V1: Vector & { random: Buffer } = { ...VECTORS.V1, random: Buffer.from(VECTORS.V1.randomHex, 'hex') }
+const V3: Vector = VECTORS.V3
 
 function codeOf(fn: () => unknown): string | undefined {
   try {
