@@ -35,12 +35,21 @@ export type Config = Readonly<{
   validityDays: readonly number[]
   quantity: Readonly<{ min: number; max: number }>
   featureCodePattern: RegExp
+  /** Where alerts go (docs/alerts.md): the operations mailbox, the DingTalk group robot, thresholds. */
+  alerts: Readonly<{
+    email: readonly string[]
+    dingtalkRobot: Readonly<{ url: string; secret: string | null }> | null
+    noProxyAfterMs: number
+    backlogAfterMs: number
+  }>
   dingtalk: Readonly<{
     processCode: string
     originatorUserId: string
     deptId: number
     formLabels: FormLabels
     monthlyBudget: number
+    /** DingTalk pushes (HTTP or Stream) a month, for the push-quota alerts. */
+    pushMonthlyBudget: number
     pollBatch: number
   }>
   workerSigningKey: SigningKey
@@ -164,6 +173,34 @@ async function key<T>(name: keyof Bindings, load: (text: string) => Promise<T>, 
   }
 }
 
+// An address as Resend takes it: `name@domain.tld`, no spaces or angle brackets.
+const ADDRESS = /^[^\s@<>",;]+@[^\s@<>",;]+\.[^\s@<>",;]+$/
+
+/** MAIL_FROM is `address` or `Display Name <address>` (what Resend's `from` accepts). */
+function mailFrom(env: Bindings): string {
+  const value = required(env, 'MAIL_FROM')
+  const named = /^([^<>]*)<([^<>]+)>$/.exec(value)
+  const address = named ? named[2].trim() : value
+  if (!ADDRESS.test(address) || (named && /["\r\n]/.test(named[1]))) {
+    throw new ConfigError('MAIL_FROM', 'must be an email address or "Name <address>"')
+  }
+  return value
+}
+
+function alertsOf(env: Bindings): Config['alerts'] {
+  const email = (env.ALERT_EMAIL ?? '').split(',').map((part) => part.trim()).filter((part) => part !== '')
+  if (email.some((address) => !ADDRESS.test(address))) throw new ConfigError('ALERT_EMAIL', 'must be a comma-separated list of email addresses')
+  const robotUrl = env.ALERT_DINGTALK_ROBOT_URL?.trim() ? url(env, 'ALERT_DINGTALK_ROBOT_URL') : null
+  const robotSecret = env.ALERT_DINGTALK_ROBOT_SECRET?.trim() || null
+  if (robotSecret && !robotUrl) throw new ConfigError('ALERT_DINGTALK_ROBOT_URL', 'is missing (ALERT_DINGTALK_ROBOT_SECRET is set)')
+  return Object.freeze({
+    email: Object.freeze(email),
+    dingtalkRobot: robotUrl ? Object.freeze({ url: robotUrl, secret: robotSecret }) : null,
+    noProxyAfterMs: integer(env, 'ALERT_NO_PROXY_AFTER_MS', 10_000, 3_600_000, 120_000),
+    backlogAfterMs: integer(env, 'ALERT_BACKLOG_AFTER_MS', 10_000, 24 * 3_600_000, 300_000),
+  })
+}
+
 // A status token is only as strong as this secret: at least 32 characters (about 190 bits when random).
 const MIN_STATUS_TOKEN_SECRET = 32
 
@@ -207,7 +244,8 @@ export async function parseConfig(env: Bindings): Promise<Config> {
     turnstile: turnstileOf(env),
     resendBaseUrl: url(env, 'RESEND_BASE_URL'),
     resendApiKey: required(env, 'RESEND_API_KEY'),
-    mailFrom: required(env, 'MAIL_FROM'),
+    mailFrom: mailFrom(env),
+    alerts: alertsOf(env),
     products: productMap,
     defaultProduct,
     validityDays: Object.freeze(validityDays(env)),
@@ -219,6 +257,7 @@ export async function parseConfig(env: Bindings): Promise<Config> {
       deptId: integer(env, 'DINGTALK_DEPT_ID', -1, Number.MAX_SAFE_INTEGER),
       formLabels,
       monthlyBudget: integer(env, 'DINGTALK_MONTHLY_BUDGET', 0, 1_000_000, 4500),
+      pushMonthlyBudget: integer(env, 'DINGTALK_PUSH_MONTHLY_BUDGET', 0, 10_000_000, 3000),
       pollBatch: integer(env, 'POLL_BATCH', 0, 100, 5),
     }),
     workerSigningKey: await key('WORKER_PRIVATE_JWK', (t) => importSigningKey(t, 'WORKER_PRIVATE_JWK'), env),

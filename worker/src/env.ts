@@ -41,6 +41,13 @@ export type Bindings = {
   TURNSTILE_SECRET_KEY?: string
   TURNSTILE_VERIFY_URL?: string
   TURNSTILE_SCRIPT_URL?: string
+  /** Alerts (docs/alerts.md): the operations mailbox(es), comma-separated; optional DingTalk group robot. */
+  ALERT_EMAIL?: string
+  ALERT_DINGTALK_ROBOT_URL?: string
+  ALERT_DINGTALK_ROBOT_SECRET?: string
+  ALERT_NO_PROXY_AFTER_MS?: string
+  ALERT_BACKLOG_AFTER_MS?: string
+  DINGTALK_PUSH_MONTHLY_BUDGET?: string
   /** debug | info (default) | warn | error */
   LOG_LEVEL?: string
 }
