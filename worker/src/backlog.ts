@@ -1,9 +1,10 @@
 // Drains the `submitted` backlog fast after an outage: up to SUBMIT_BATCH_MAX per run, at most
-// DINGTALK_QPS creates a second (DingTalk allows 20), a few at once, inside the monthly budget,
-// stopping at the first "no proxy relayed". Used by cron and by a ready proxy's heartbeat.
+// DINGTALK_QPS creates a second (DingTalk allows 20), a few at once, inside the budgets (the
+// submission caps and the API budget less the polling reserve, budgets.ts), stopping at the first
+// "no proxy relayed" or budget refusal. Used by cron and by a ready proxy's heartbeat.
 import type { Config } from './config.ts'
 import { claimSubmit, hasSubmitDue, listSubmitDue } from './db/applications.ts'
-import { apiCallsThisMonth } from './db/api-usage.ts'
+import { deferSubmissions, raiseCapAlert, resolveCapAlerts, submitWindow, type CapKind } from './budgets.ts'
 import { dingtalkFor } from './dingtalk/egress.ts'
 import type { DingTalkClient } from './dingtalk/client.ts'
 import type { Bindings } from './env.ts'
@@ -27,7 +28,17 @@ export type DrainDeps = {
   /** The wall clock, for pacing. */
   clock?: () => number
 }
-export type DrainSummary = { due: number; submitted: number; stoppedEarly: boolean; skippedForBudget: boolean }
+export type DrainSummary = {
+  due: number
+  submitted: number
+  stoppedEarly: boolean
+  /** A budget was full at the start of the run: nothing was sent. */
+  skippedForBudget: boolean
+  /** The full budget, when skippedForBudget. */
+  closedBy?: CapKind
+  /** Applications held back by a budget in this run. */
+  deferred: number
+}
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
@@ -35,14 +46,22 @@ export async function drainBacklog(deps: DrainDeps): Promise<DrainSummary> {
   const { db, config, now, log } = deps
   const sleep = deps.sleep ?? realSleep
   const clock = deps.clock ?? Date.now
-  const summary: DrainSummary = { due: 0, submitted: 0, stoppedEarly: false, skippedForBudget: false }
-  const left = config.dingtalk.monthlyBudget - (await apiCallsThisMonth(db, now))
-  const batch = Math.min(config.submitBatchMax, Math.max(left, 0))
-  if (batch <= 0) {
-    summary.skippedForBudget = config.submitBatchMax > 0
-    if (summary.skippedForBudget) log.warn('DingTalk monthly API budget used up; submissions paused', { budget: config.dingtalk.monthlyBudget })
+  const summary: DrainSummary = { due: 0, submitted: 0, stoppedEarly: false, skippedForBudget: false, deferred: 0 }
+  if (config.submitBatchMax <= 0) return summary
+  const window = await submitWindow(db, config, now)
+  // A budget with room again ends its alert (the next refusal raises it anew).
+  await resolveCapAlerts({ db, config, log }, window.states, now)
+  if (window.closed) {
+    // Every due application waits for the window in one statement, rather than one refusal each.
+    const closed = window.closed
+    summary.skippedForBudget = true
+    summary.closedBy = closed.cap
+    summary.deferred = await deferSubmissions(db, closed, { due: true }, now, deps.source)
+    if (summary.deferred > 0) await raiseCapAlert({ db, config, log }, closed, now)
+    log.warn('a submission budget is used up; submissions paused', { cap: closed.cap, limit: closed.limit, used: closed.used, deferred: summary.deferred })
     return summary
   }
+  const batch = Math.min(config.submitBatchMax, window.room)
   const queue = await listSubmitDue(db, now, batch)
   summary.due = queue.length
   const interval = 1000 / config.dingtalkQps
@@ -62,7 +81,11 @@ export async function drainBacklog(deps: DrainDeps): Promise<DrainSummary> {
       try {
         const outcome = await submitToDingTalk({ db, config, dingtalk: deps.dingtalk, log, now, source: deps.source }, app)
         if (outcome.status === 'pending_approval') summary.submitted++
-        else if (outcome.error instanceof EgressUnavailableError) {
+        else if (outcome.deferred) {
+          // A budget filled up during the run (or elsewhere): the rest wait for the next run's check.
+          summary.deferred++
+          stop = true
+        } else if (outcome.error instanceof EgressUnavailableError) {
           // No proxy is reachable: the rest would fail the same way. They are due next run.
           stop = true
           summary.stoppedEarly = true

@@ -35,6 +35,10 @@ export type Config = Readonly<{
   validityDays: readonly number[]
   quantity: Readonly<{ min: number; max: number }>
   featureCodePattern: RegExp
+  /** Caps on new DingTalk submissions (creates) per UTC day and month (budgets.ts). */
+  submitCaps: Readonly<{ daily: number; monthly: number }>
+  /** POST /api/applications: at most this many pending applications per feature code and per email. */
+  pendingLimits: Readonly<{ perFeatureCode: number; perEmail: number }>
   /** Where alerts go (docs/alerts.md): the operations mailbox, the DingTalk group robot, thresholds. */
   alerts: Readonly<{
     email: readonly string[]
@@ -48,6 +52,8 @@ export type Config = Readonly<{
     deptId: number
     formLabels: FormLabels
     monthlyBudget: number
+    /** Of monthlyBudget, this many calls are kept for polling: submissions stop at budget − reserve. */
+    pollReserve: number
     /** DingTalk pushes (HTTP or Stream) a month, for the push-quota alerts. */
     pushMonthlyBudget: number
     pollBatch: number
@@ -251,12 +257,21 @@ export async function parseConfig(env: Bindings): Promise<Config> {
     validityDays: Object.freeze(validityDays(env)),
     quantity: Object.freeze({ min: quantityMin, max: quantityMax }),
     featureCodePattern: pattern(env),
+    submitCaps: Object.freeze({
+      daily: integer(env, 'SUBMIT_DAILY_CAP', 0, 1_000_000, 200),
+      monthly: integer(env, 'SUBMIT_MONTHLY_CAP', 0, 10_000_000, 2000),
+    }),
+    pendingLimits: Object.freeze({
+      perFeatureCode: integer(env, 'PENDING_PER_FEATURE_CODE', 1, 1000, 1),
+      perEmail: integer(env, 'PENDING_PER_EMAIL', 1, 1000, 3),
+    }),
     dingtalk: Object.freeze({
       processCode: required(env, 'DINGTALK_PROCESS_CODE'),
       originatorUserId: required(env, 'DINGTALK_ORIGINATOR_USER_ID'),
       deptId: integer(env, 'DINGTALK_DEPT_ID', -1, Number.MAX_SAFE_INTEGER),
       formLabels,
       monthlyBudget: integer(env, 'DINGTALK_MONTHLY_BUDGET', 0, 1_000_000, 4500),
+      pollReserve: integer(env, 'DINGTALK_POLL_RESERVE', 0, 1_000_000, 500),
       pushMonthlyBudget: integer(env, 'DINGTALK_PUSH_MONTHLY_BUDGET', 0, 10_000_000, 3000),
       pollBatch: integer(env, 'POLL_BATCH', 0, 100, 5),
     }),

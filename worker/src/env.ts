@@ -29,6 +29,14 @@ export type Bindings = {
   DINGTALK_DEPT_ID: string
   DINGTALK_FORM_LABELS?: string
   DINGTALK_MONTHLY_BUDGET?: string
+  /** Of the monthly API budget, the calls kept for polling (submissions stop before them). */
+  DINGTALK_POLL_RESERVE?: string
+  /** Caps on new DingTalk submissions per UTC day and month (budgets.ts). */
+  SUBMIT_DAILY_CAP?: string
+  SUBMIT_MONTHLY_CAP?: string
+  /** Pending applications allowed per feature code (and product) and per email. */
+  PENDING_PER_FEATURE_CODE?: string
+  PENDING_PER_EMAIL?: string
   POLL_BATCH?: string
   LICENSE_PUBLIC_JWKS?: string
   WORKER_PRIVATE_JWK: string

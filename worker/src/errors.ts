@@ -12,6 +12,8 @@ export type ErrorCode =
   | 'INVALID_EVENT'
   | 'INVALID_IDEMPOTENCY_KEY'
   | 'IDEMPOTENCY_KEY_REUSED'
+  | 'APPLICATION_PENDING'
+  | 'TOO_MANY_PENDING'
   | 'DINGTALK_UNAVAILABLE'
   | 'DINGTALK_REJECTED'
   | 'EVENT_NOT_RESOLVED'
@@ -33,6 +35,8 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   'INVALID_EVENT',
   'INVALID_IDEMPOTENCY_KEY',
   'IDEMPOTENCY_KEY_REUSED',
+  'APPLICATION_PENDING',
+  'TOO_MANY_PENDING',
   'DINGTALK_UNAVAILABLE',
   'DINGTALK_REJECTED',
   'EVENT_NOT_RESOLVED',
@@ -142,6 +146,24 @@ export class InvalidIdempotencyKeyError extends AppError {
 export class IdempotencyKeyReusedError extends AppError {
   constructor() {
     super('IDEMPOTENCY_KEY_REUSED', 409, 'this Idempotency-Key was already used for a different request')
+  }
+}
+
+/**
+ * A request for this machine (feature code and product) from another email is already awaiting
+ * review; nothing is stored. Carries that application's id only, never its status link.
+ */
+export class ApplicationPendingError extends AppError {
+  constructor(existingId: string) {
+    super('APPLICATION_PENDING', 409, 'a request for this machine is already awaiting review')
+    this.extra = { existingId }
+  }
+}
+
+/** This email already has PENDING_PER_EMAIL applications awaiting review; nothing is stored. */
+export class TooManyPendingError extends AppError {
+  constructor(limit: number) {
+    super('TOO_MANY_PENDING', 429, `this email already has ${limit} ${limit === 1 ? 'request' : 'requests'} awaiting review; wait for a decision first`)
   }
 }
 

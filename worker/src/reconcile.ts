@@ -1,6 +1,8 @@
 // The fallback for lost pushes: polls DingTalk for `pending_approval` applications whose poll is
 // due (first after 10 min, then doubling, at most hourly), a few per run and within the monthly
-// API budget, and applies the outcome exactly like a pushed event (same dedupe key).
+// API budget — all of it: submissions stop DINGTALK_POLL_RESERVE calls earlier (budgets.ts), so
+// polling still works when they are paused — and applies the outcome exactly like a pushed event
+// (same dedupe key).
 import { applyInstanceEvent } from './approval.ts'
 import type { Config } from './config.ts'
 import { listPollDue, schedulePoll } from './db/applications.ts'

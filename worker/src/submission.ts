@@ -2,10 +2,14 @@
 // it, and from cron for those still `submitted`. Success → pending_approval; failure → retry later
 // with back-off, or `failed` (operator alerted by an error log line and an event). A create whose
 // answer was lost is never repeated blindly: after SUBMIT_ADOPT_AFTER_MS DingTalk is searched first.
+// Each submit first takes a slot under the budgets (budgets.ts); over one, the application is kept
+// and due when the window reopens.
 import type { Config } from './config.ts'
 import type { Application } from './db/applications.ts'
 import { recordSubmitFailure, recordSubmitOutcomeUnknown } from './db/applications.ts'
 import { adoptInstance, searchInstanceOf } from './adopt.ts'
+import { deferSubmissions, raiseCapAlert, takeSubmitSlot, type CapState } from './budgets.ts'
+import { releaseSubmitSlot, type SubmitSlot } from './db/submission-usage.ts'
 import { countApiCall } from './db/api-usage.ts'
 import { suspectMissedPush } from './db/worker-state.ts'
 import type { DingTalkClient } from './dingtalk/client.ts'
@@ -32,8 +36,10 @@ export type SubmitDeps = {
 
 export type SubmitOutcome =
   | { status: 'pending_approval'; instanceId: string }
-  | { status: 'submitted'; error: DingTalkUnavailableError | DingTalkRejectedError }
-  | { status: 'failed'; error: DingTalkUnavailableError | DingTalkRejectedError }
+  | { status: 'submitted'; error: DingTalkUnavailableError | DingTalkRejectedError; deferred?: undefined }
+  /** Held back by a budget: nothing was sent; due again at `deferred.retryAt`. */
+  | { status: 'submitted'; error: null; deferred: CapState }
+  | { status: 'failed'; error: DingTalkUnavailableError | DingTalkRejectedError; deferred?: undefined }
 
 function asDingTalkError(err: unknown): DingTalkUnavailableError | DingTalkRejectedError {
   if (err instanceof DingTalkUnavailableError || err instanceof DingTalkRejectedError) return err
@@ -47,16 +53,25 @@ export async function submitToDingTalk(deps: SubmitDeps, app: Application): Prom
   const { db, config, now, log } = deps
   const product = config.products.get(app.product) ?? { id: app.product, name: app.product }
   const attempt = app.submitAttempts + 1
+  // The slot this attempt holds, and whether DingTalk may have made an approval with it.
+  let slot: SubmitSlot | null = null
+  let maybeCreated = false
   try {
-    if (app.submitOutcomeUnknownAt !== null) {
+    if (app.submitOutcomeUnknownAt !== null && now < app.submitOutcomeUnknownAt + config.submitAdoptAfterMs) {
+      // DingTalk may still be creating it: not before the wait, and then only after a search.
       const searchAt = app.submitOutcomeUnknownAt + config.submitAdoptAfterMs
-      if (now < searchAt) {
-        // DingTalk may still be creating it: not before the wait, and then only after a search.
-        await recordSubmitOutcomeUnknown(db, app.id, { nextSubmitAt: searchAt, lastError: app.lastError ?? 'outcome unknown', now })
-        return { status: 'submitted', error: new DingTalkOutcomeUnknownError('waiting before searching DingTalk for the instance') }
-      }
+      await recordSubmitOutcomeUnknown(db, app.id, { nextSubmitAt: searchAt, lastError: app.lastError ?? 'outcome unknown', now })
+      return { status: 'submitted', error: new DingTalkOutcomeUnknownError('waiting before searching DingTalk for the instance') }
+    }
+    const taken = await takeSubmitSlot(db, config, now)
+    if (!taken.ok) return await holdBack(deps, app, taken.refusal)
+    slot = taken.slot
+    if (app.submitOutcomeUnknownAt !== null) {
       const found = await searchInstanceOf(deps, app, app.submitOutcomeUnknownAt - config.relayTimeoutMs)
       if (found) {
+        // Its create kept the slot it took when the answer was lost: this one goes back.
+        await releaseSubmitSlot(db, slot)
+        slot = null
         if (await adoptInstance(db, app, { instanceId: found, source: deps.source, now, reason: 'search' })) {
           log.warn('adopted the DingTalk instance of a create whose answer was lost', { applicationId: app.id, instanceId: found })
         }
@@ -65,12 +80,14 @@ export async function submitToDingTalk(deps: SubmitDeps, app: Application): Prom
       log.info('no DingTalk instance found for a lost create; creating it again', { applicationId: app.id })
     }
     await countApiCall(db, now)
+    maybeCreated = true
     const { instanceId } = await deps.dingtalk.createInstance({
       processCode: config.dingtalk.processCode,
       originatorUserId: config.dingtalk.originatorUserId,
       deptId: config.dingtalk.deptId,
       formComponentValues: buildFormValues({ ...app, applicationId: app.id, productId: product.id, productName: product.name }, config.dingtalk.formLabels),
     })
+    slot = null
     const result = await applyTransition(db, {
       applicationId: app.id,
       from: 'submitted',
@@ -95,8 +112,19 @@ export async function submitToDingTalk(deps: SubmitDeps, app: Application): Prom
   } catch (thrown) {
     const error = asDingTalkError(thrown)
     const code = codeOf(error)
+    // An answer (a refusal, a 5xx, no proxy) means DingTalk made no approval: the slot goes back.
+    // A lost answer keeps it, since the approval may exist; so does a create that succeeded.
+    const noApproval =
+      !maybeCreated ||
+      thrown instanceof DingTalkRejectedError ||
+      (thrown instanceof DingTalkUnavailableError && !(thrown instanceof DingTalkOutcomeUnknownError))
+    if (slot && noApproval) {
+      await releaseSubmitSlot(db, slot).catch((err) => log.error('giving a submission slot back failed', errorFields(err)))
+    }
+    // The one-day clock starts when the application may go, not while a budget held it back.
+    const since = Math.max(app.createdAt, app.submitDeferredUntil ?? 0)
     const giveUp =
-      error instanceof DingTalkRejectedError ? attempt >= SUBMIT_REJECTED_MAX_ATTEMPTS : now - app.createdAt >= SUBMIT_GIVE_UP_AFTER_MS
+      error instanceof DingTalkRejectedError ? attempt >= SUBMIT_REJECTED_MAX_ATTEMPTS : now - since >= SUBMIT_GIVE_UP_AFTER_MS
     const lastError = `${code}: ${error.message}`.slice(0, 500)
     if (error instanceof DingTalkOutcomeUnknownError && !giveUp) {
       await recordSubmitOutcomeUnknown(db, app.id, { nextSubmitAt: now + config.submitAdoptAfterMs, lastError, now })
@@ -132,4 +160,13 @@ export async function submitToDingTalk(deps: SubmitDeps, app: Application): Prom
     else log.warn('DingTalk unavailable; will retry', fields)
     return { status: 'submitted', error }
   }
+}
+
+/** Over a budget: kept (status stays `submitted`), due when the window reopens, noted, alert raised. */
+async function holdBack(deps: SubmitDeps, app: Application, refusal: CapState): Promise<SubmitOutcome> {
+  const { db, config, log, now } = deps
+  await deferSubmissions(db, refusal, { id: app.id }, now, deps.source)
+  await raiseCapAlert({ db, config, log }, refusal, now)
+  log.warn('submission held back by a budget', { applicationId: app.id, cap: refusal.cap, limit: refusal.limit, used: refusal.used, retryAt: refusal.retryAt })
+  return { status: 'submitted', error: null, deferred: refusal }
 }

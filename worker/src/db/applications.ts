@@ -35,6 +35,8 @@ export type Application = {
   nextPollAt: number | null
   /** When a create's answer was first lost (migration 0009); null otherwise. */
   submitOutcomeUnknownAt: number | null
+  /** Until when a budget last held its submit back (migration 0012); null if never. */
+  submitDeferredUntil: number | null
   createdAt: number
   updatedAt: number
 }
@@ -60,6 +62,7 @@ type ApplicationRow = {
   poll_attempts: number
   next_poll_at: number | null
   submit_outcome_unknown_at: number | null
+  submit_deferred_until: number | null
   created_at: number
   updated_at: number
 }
@@ -86,19 +89,41 @@ export function toApplication(row: ApplicationRow): Application {
     pollAttempts: row.poll_attempts,
     nextPollAt: row.next_poll_at,
     submitOutcomeUnknownAt: row.submit_outcome_unknown_at ?? null,
+    submitDeferredUntil: row.submit_deferred_until ?? null,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   }
 }
 
-/** The INSERT of a new application; the caller batches it with its `submitted` event. */
-export function insertApplicationStatement(db: D1Database, app: Application): D1PreparedStatement {
+/** "Pending": a person still has to decide (or DingTalk has not got it yet). */
+const PENDING = `status IN ('submitted', 'pending_approval')`
+// The same expressions as the indexes of migration 0012 (so the queries use them): the feature
+// code normalised as docs/license-format.md says (stored codes are compacted; '-' dropped, ASCII
+// upper-cased), the email ASCII case-insensitive.
+const sameCode = (product: string, code: string) =>
+  `product = ${product} AND upper(replace(feature_code, '-', '')) = upper(replace(${code}, '-', ''))`
+const sameEmail = (email: string) => `lower(email) = lower(${email})`
+
+/** Limits for insertApplicationStatement: pending applications allowed per feature code and per email. */
+export type PendingLimits = { perFeatureCode: number; perEmail: number }
+
+/**
+ * The INSERT of a new application; the caller batches it with its `submitted` event. With `limits`
+ * it writes nothing (meta.changes 0) when as many applications for the same feature code and
+ * product, or for the same email, are pending already: checked and written in one statement, so
+ * two concurrent requests cannot both pass.
+ */
+export function insertApplicationStatement(db: D1Database, app: Application, limits?: PendingLimits): D1PreparedStatement {
+  const guard = limits
+    ? `WHERE (SELECT COUNT(*) FROM applications WHERE ${sameCode('?3', '?4')} AND ${PENDING}) < ?19
+         AND (SELECT COUNT(*) FROM applications WHERE ${sameEmail('?9')} AND ${PENDING}) < ?20`
+    : ''
   return db
     .prepare(
       `INSERT INTO applications (id, access_token_hash, product, feature_code, quantity, validity_days,
          name, company, email, phone, note, locale, status, submit_attempts, next_submit_at, poll_attempts,
          created_at, updated_at)
-       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)`,
+       SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18 ${guard}`,
     )
     .bind(
       app.id,
@@ -119,7 +144,34 @@ export function insertApplicationStatement(db: D1Database, app: Application): D1
       app.pollAttempts,
       app.createdAt,
       app.updatedAt,
+      ...(limits ? [limits.perFeatureCode, limits.perEmail] : []),
     )
+}
+
+export type PendingApplication = { id: string; status: ApplicationStatus; sameEmail: boolean }
+export type PendingFor = {
+  /** Pending applications for the same feature code (normalised) and product, oldest first. */
+  forFeatureCode: PendingApplication[]
+  /** How many applications of this email (any case) are pending. */
+  forEmail: number
+}
+
+/** What is pending for a new request's feature code and email (one batch; the indexes of 0012). */
+export async function findPending(db: D1Database, request: { product: string; featureCode: string; email: string }): Promise<PendingFor> {
+  const [code, email] = await db.batch([
+    db
+      .prepare(
+        `SELECT id, status, ${sameEmail('?3')} AS same_email FROM applications
+         WHERE ${sameCode('?1', '?2')} AND ${PENDING} ORDER BY created_at LIMIT 1000`,
+      )
+      .bind(request.product, request.featureCode, request.email),
+    db.prepare(`SELECT COUNT(*) AS n FROM applications WHERE ${sameEmail('?1')} AND ${PENDING}`).bind(request.email),
+  ])
+  const rows = code.results as { id: string; status: ApplicationStatus; same_email: number }[]
+  return {
+    forFeatureCode: rows.map((row) => ({ id: row.id, status: row.status, sameEmail: row.same_email === 1 })),
+    forEmail: (email.results[0] as { n: number } | undefined)?.n ?? 0,
+  }
 }
 
 export async function getApplication(db: D1Database, id: string): Promise<Application | null> {

@@ -38,15 +38,20 @@ export async function getLiveIdempotencyKey(db: D1Database, key: string, now: nu
 /**
  * The statements that claim `key` in the batch that stores the application: an expired record of
  * the key is dropped first, then a plain INSERT — a live record (a concurrent twin that won) makes
- * it fail on the PRIMARY KEY, which rolls the whole batch back, application included.
+ * it fail on the PRIMARY KEY, which rolls the whole batch back, application included. Nothing is
+ * claimed when the batch stored no application (a pending limit refused it).
  */
 export function claimIdempotencyKeyStatements(db: D1Database, record: SubmitIdempotency): D1PreparedStatement[] {
   return [
     db
       .prepare('DELETE FROM submit_idempotency WHERE idempotency_key = ?1 AND created_at <= ?2')
       .bind(record.key, record.createdAt - IDEMPOTENCY_TTL_MS),
+    // Only with its application: an INSERT that a pending limit skipped claims no key.
     db
-      .prepare('INSERT INTO submit_idempotency (idempotency_key, request_hash, application_id, created_at) VALUES (?1, ?2, ?3, ?4)')
+      .prepare(
+        `INSERT INTO submit_idempotency (idempotency_key, request_hash, application_id, created_at)
+         SELECT ?1, ?2, ?3, ?4 WHERE EXISTS (SELECT 1 FROM applications WHERE id = ?3)`,
+      )
       .bind(record.key, record.requestHash, record.applicationId, record.createdAt),
   ]
 }

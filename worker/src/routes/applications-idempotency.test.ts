@@ -126,7 +126,8 @@ describe('POST /api/applications with an Idempotency-Key', () => {
     const first = await readJson(await submit(body, withKey(key)))
     await env.DB.prepare('UPDATE submit_idempotency SET created_at = created_at - ?2 WHERE idempotency_key = ?1').bind(key, 25 * HOUR).run()
 
-    const later = await submit({ ...body, quantity: 7 }, withKey(key))
+    // Another machine: the same one would meet the pending limit (applications-limits.test.ts).
+    const later = await submit({ ...body, quantity: 7, featureCode: validApplication().featureCode }, withKey(key))
     expect(later.status).toBe(201)
     const second = await readJson(later)
     expect(second.id).not.toBe(first.id)
@@ -136,10 +137,10 @@ describe('POST /api/applications with an Idempotency-Key', () => {
     expect(await row('SELECT 1 AS found FROM submit_idempotency WHERE idempotency_key = ?1', key)).toBeNull()
   })
 
-  it('creates a new application for each request without a key, as before', async () => {
+  it('creates a new application for each request without a key, as before (within the pending limits)', async () => {
     const body = validApplication()
     expect((await submit(body)).status).toBe(201)
-    expect((await submit(body)).status).toBe(201)
+    expect((await submit({ ...body, featureCode: validApplication().featureCode })).status).toBe(201)
     expect(await applicationsOf(body.email)).toHaveLength(2)
   })
 })

@@ -62,6 +62,7 @@ describe('POST /api/applications', () => {
     expect(await readJson(view)).toEqual({
       id: created.id,
       status: 'pending_approval',
+      deferred: false,
       product: 'hypermotion',
       featureCode: body.featureCode,
       quantity: 5,

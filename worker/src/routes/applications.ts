@@ -1,14 +1,24 @@
 // /api/applications: the applicant's side — submit a request, then follow it with the access token.
+// A request is stored within the pending limits (pending-limits.ts) and submitted within the
+// budgets (budgets.ts): over one it is kept and answered 202 `deferred`.
 import { Hono } from 'hono'
 import type { Context } from 'hono'
 import type { Application } from '../db/applications.ts'
-import { getApplication, insertApplicationStatement } from '../db/applications.ts'
+import { findPending, getApplication, insertApplicationStatement } from '../db/applications.ts'
 import { insertEventStatement, listEvents } from '../db/events.ts'
 import { getLicenseByApplication } from '../db/licenses.ts'
 import { claimIdempotencyKeyStatements, getLiveIdempotencyKey } from '../db/submit-idempotency.ts'
 import { dingtalkFor } from '../dingtalk/egress.ts'
 import type { AppEnv } from '../env.ts'
-import { TurnstileError, DingTalkRejectedError, NotFoundError, RateLimitedError, ValidationError } from '../errors.ts'
+import {
+  ApplicationPendingError,
+  DingTalkRejectedError,
+  NotFoundError,
+  RateLimitedError,
+  TooManyPendingError,
+  TurnstileError,
+  ValidationError,
+} from '../errors.ts'
 import { errorFields } from '../log.ts'
 import { limitBody, parseJsonObject, requireJson } from '../body.ts'
 import { newApplicationId, newEventId } from '../ids.ts'
@@ -19,8 +29,11 @@ import { submitToDingTalk } from '../submission.ts'
 import { TURNSTILE_HEADER, verifyTurnstile } from '../turnstile.ts'
 import { localeFromAcceptLanguage, validateApplication } from '../validation.ts'
 import { LEASE_MS } from '../backoff.ts'
+import { CAP_ERROR_PREFIX } from '../budgets.ts'
+import { judgePending, type PendingVerdict } from '../pending-limits.ts'
 
 const iso = (ms: number): string => new Date(ms).toISOString()
+const isHeldBack = (app: Application): boolean => app.status === 'submitted' && (app.lastError ?? '').startsWith(CAP_ERROR_PREFIX)
 const REJECTED_MESSAGE = 'the approval system did not accept the request; it is saved and will be retried'
 
 /** 200 with the application a first request under the same Idempotency-Key created; nothing is submitted. */
@@ -30,6 +43,27 @@ async function answerReplay(c: Context<AppEnv>, applicationId: string): Promise<
   c.var.log.info('idempotent retry answered', { applicationId, status: app.status })
   const statusUrl = await statusUrlOf(c.var.config.publicOrigin, c.var.config.statusTokenKey, app.id)
   return c.json({ id: app.id, status: app.status, statusUrl }, 200)
+}
+
+/**
+ * A request the pending limits stop (nothing stored): the applicant's own pending application for
+ * this machine (200, its status link), or 409 / 429 — never another applicant's status link.
+ */
+async function answerPending(c: Context<AppEnv>, verdict: Exclude<PendingVerdict, { kind: 'new' }>): Promise<Response> {
+  const { config, log } = c.var
+  if (verdict.kind === 'too_many') {
+    log.info('submission refused: too many pending applications for the email', { limit: config.pendingLimits.perEmail })
+    throw new TooManyPendingError(config.pendingLimits.perEmail)
+  }
+  if (verdict.kind === 'taken') {
+    log.info('submission refused: another request for this machine is pending', { existingId: verdict.id })
+    throw new ApplicationPendingError(verdict.id)
+  }
+  const app = await getApplication(c.env.DB, verdict.id)
+  if (!app) throw new Error(`pending application ${verdict.id} vanished`)
+  log.info('submission answered with the applicant\'s pending application', { applicationId: app.id, status: app.status })
+  const statusUrl = await statusUrlOf(config.publicOrigin, config.statusTokenKey, app.id)
+  return c.json({ id: app.id, status: app.status, statusUrl, existing: true }, 200)
 }
 
 export const applications = new Hono<AppEnv>()
@@ -86,33 +120,54 @@ export const applications = new Hono<AppEnv>()
       pollAttempts: 0,
       nextPollAt: null,
       submitOutcomeUnknownAt: null,
+      submitDeferredUntil: null,
       createdAt: now,
       updatedAt: now,
     }
     const claim = idempotency ? claimIdempotencyKeyStatements(c.env.DB, { ...idempotency, applicationId: app.id, createdAt: now }) : []
-    try {
-      await c.env.DB.batch([
-        insertApplicationStatement(c.env.DB, app),
-        insertEventStatement(c.env.DB, {
-          id: newEventId(),
-          applicationId: app.id,
-          type: 'application.submitted',
-          fromStatus: null,
-          toStatus: 'submitted',
-          source: 'api',
-          dedupeKey: null,
-          dingtalkEventId: null,
-          data: { product: app.product },
-          createdAt: now,
-        }),
-        ...claim,
-      ])
-    } catch (err) {
-      // A concurrent twin with the same key won the PRIMARY KEY; this batch wrote nothing.
-      const winner = idempotency ? await getLiveIdempotencyKey(c.env.DB, idempotency.key, now) : null
-      if (!idempotency || !winner) throw err
-      return answerReplay(c, replayedApplicationId(winner, idempotency.requestHash))
+    // Stored only within the pending limits, checked again by the INSERT itself: a request that
+    // loses the race to a concurrent twin stores nothing and meets the twin on the next round.
+    let stored = false
+    for (let round = 0; round < 3 && !stored; round++) {
+      const verdict = judgePending(await findPending(c.env.DB, app), config.pendingLimits)
+      if (verdict.kind !== 'new') return answerPending(c, verdict)
+      let inserted: D1Result
+      try {
+        ;[inserted] = await c.env.DB.batch([
+          insertApplicationStatement(c.env.DB, app, config.pendingLimits),
+          // Both written only with the application (the event requires it, so does the key).
+          insertEventStatement(
+            c.env.DB,
+            {
+              id: newEventId(),
+              applicationId: app.id,
+              type: 'application.submitted',
+              fromStatus: null,
+              toStatus: 'submitted',
+              source: 'api',
+              dedupeKey: null,
+              dingtalkEventId: null,
+              data: { product: app.product },
+              createdAt: now,
+            },
+            'submitted',
+          ),
+          ...claim,
+        ])
+      } catch (err) {
+        // A concurrent twin with the same key won the PRIMARY KEY; this batch wrote nothing.
+        const winner = idempotency ? await getLiveIdempotencyKey(c.env.DB, idempotency.key, now) : null
+        if (!idempotency || !winner) throw err
+        return answerReplay(c, replayedApplicationId(winner, idempotency.requestHash))
+      }
+      stored = inserted.meta.changes === 1
+      if (!stored && idempotency) {
+        // The twin that filled the limit may be this very request's first try under the same key.
+        const winner = await getLiveIdempotencyKey(c.env.DB, idempotency.key, now)
+        if (winner) return answerReplay(c, replayedApplicationId(winner, idempotency.requestHash))
+      }
     }
+    if (!stored) throw new Error('the pending applications kept changing; nothing was stored')
     log.info('application stored', { applicationId: app.id, product: app.product, idempotent: idempotency !== null })
 
     const statusUrl = await statusUrlOf(config.publicOrigin, config.statusTokenKey, app.id)
@@ -129,6 +184,8 @@ export const applications = new Hono<AppEnv>()
     const outcome = await Promise.race([submitting.catch(() => null), late]).finally(() => timer && clearTimeout(timer))
     if (!outcome) log.info('DingTalk slower than the answer deadline; answering 202', { applicationId: app.id })
     if (outcome?.status === 'pending_approval') return c.json({ id: app.id, status: outcome.status, statusUrl }, 201)
+    // Over a budget (budgets.ts): kept and submitted when the window reopens; reviewed later.
+    if (outcome?.deferred) return c.json({ id: app.id, status: 'submitted' as const, statusUrl, deferred: true }, 202)
     if (outcome?.error instanceof DingTalkRejectedError) {
       // The upstream detail is in the log; the applicant gets a plain sentence and the link.
       const error = new DingTalkRejectedError(outcome.error.upstreamStatus, outcome.error.upstreamCode, REJECTED_MESSAGE)
@@ -149,6 +206,8 @@ export const applications = new Hono<AppEnv>()
     return c.json({
       id: app.id,
       status: app.status,
+      // Kept by a budget (daily or monthly cap, polling reserve) until the window reopens; why is not told.
+      deferred: isHeldBack(app),
       product: app.product,
       featureCode: app.featureCode,
       quantity: app.quantity,
