@@ -36,7 +36,7 @@ describe('submitApplication', () => {
     const seen: Request[] = []
     const created = { id: 'app_1', status: 'pending_approval', statusUrl: STATUS_URL }
     const result = await submitApplication(input, { fetch: fakeFetch(201, created, seen) })
-    expect(result).toEqual({ ...created, deferred: null })
+    expect(result).toEqual({ ...created, deferred: null, existing: false })
     expect(seen[0].method).toBe('POST')
     expect(new URL(seen[0].url).pathname).toBe('/api/applications')
     expect(seen[0].headers.get('content-type')).toBe('application/json')
@@ -55,7 +55,7 @@ describe('submitApplication', () => {
   it('returns the first application when a retry under the same key is answered 200', async () => {
     const replayed = { id: 'app_1', status: 'submitted', statusUrl: STATUS_URL }
     const result = await submitApplication(input, { fetch: fakeFetch(200, replayed), idempotencyKey: 'k-1' })
-    expect(result).toEqual({ ...replayed, deferred: null })
+    expect(result).toEqual({ ...replayed, deferred: null, existing: false })
   })
 
   it('turns 400 VALIDATION_FAILED into an ApiError with the field codes', async () => {
@@ -72,7 +72,27 @@ describe('submitApplication', () => {
   it('treats 202 (saved, still being submitted) as a success with the id and status link', async () => {
     const saved = { id: 'app_1', status: 'submitted', statusUrl: STATUS_URL }
     const result = await submitApplication(input, { fetch: fakeFetch(202, saved) })
-    expect(result).toEqual({ ...saved, deferred: 'SUBMITTING' })
+    expect(result).toEqual({ ...saved, deferred: 'SUBMITTING', existing: false })
+  })
+
+  it('treats 202 deferred (kept by the budgets) as a success reviewed later', async () => {
+    const saved = { id: 'app_1', status: 'submitted', statusUrl: STATUS_URL }
+    const result = await submitApplication(input, { fetch: fakeFetch(202, { ...saved, deferred: true }) })
+    expect(result).toEqual({ ...saved, deferred: 'LATER', existing: false })
+  })
+
+  it("treats 200 existing as the applicant's pending application for this machine", async () => {
+    const pending = { id: 'app_9', status: 'pending_approval', statusUrl: STATUS_URL }
+    const result = await submitApplication(input, { fetch: fakeFetch(200, { ...pending, existing: true }) })
+    expect(result).toEqual({ ...pending, deferred: null, existing: true })
+  })
+
+  it('reports 409 APPLICATION_PENDING and 429 TOO_MANY_PENDING by their codes, with no status link', async () => {
+    const taken = { error: { code: 'APPLICATION_PENDING', message: 'x' }, existingId: 'app_8' }
+    const error = await rejection(submitApplication(input, { fetch: fakeFetch(409, taken) }))
+    expect(error.code).toBe('APPLICATION_PENDING')
+    const busy = { error: { code: 'TOO_MANY_PENDING', message: 'x' } }
+    expect((await rejection(submitApplication(input, { fetch: fakeFetch(429, busy) }))).code).toBe('TOO_MANY_PENDING')
   })
 
   it('treats 503 DINGTALK_UNAVAILABLE with an id as saved, approval deferred', async () => {
@@ -88,6 +108,7 @@ describe('submitApplication', () => {
       status: 'submitted',
       statusUrl: STATUS_URL,
       deferred: 'DINGTALK_UNAVAILABLE',
+      existing: false,
     })
   })
 

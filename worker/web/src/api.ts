@@ -37,9 +37,10 @@ export type ApplicationStatus =
 
 /**
  * Why a saved application's approval starts later: `SUBMITTING` for a 202 (saved, being submitted:
- * DingTalk was slow or unreachable), or the code of an older worker's 502/503 with the id.
+ * DingTalk was slow or unreachable), `LATER` for a 202 `deferred` (saved, kept by the worker's
+ * budgets: reviewed later), or the code of an older worker's 502/503 with the id.
  */
-export type DeferredCode = 'SUBMITTING' | 'DINGTALK_UNAVAILABLE' | 'DINGTALK_REJECTED'
+export type DeferredCode = 'SUBMITTING' | 'LATER' | 'DINGTALK_UNAVAILABLE' | 'DINGTALK_REJECTED'
 
 export interface SubmitResult {
   id: string
@@ -47,6 +48,8 @@ export interface SubmitResult {
   statusUrl: string
   /** Set when the application is saved but its approval will start later. */
   deferred: DeferredCode | null
+  /** True when nothing new was stored: the applicant's pending request for this machine answered. */
+  existing: boolean
 }
 
 export interface TimelineEntry {
@@ -73,6 +76,8 @@ export interface ApplicationView {
   email: string
   locale: Locale
   createdAt: string
+  /** Saved and kept for later review (the worker's budgets); optional for an older worker. */
+  deferred?: boolean
   timeline: TimelineEntry[]
   license: LicenseSummary | null
 }
@@ -128,14 +133,23 @@ export async function submitApplication(
   }
   try {
     // 201 when DingTalk has it, 202 when saved and still being submitted (a success: follow
-    // statusUrl), 200 when a retry under the same key found the first application.
-    const { status, body: created } = await exchange<{ id: string; status: string; statusUrl: string }>(
-      '/api/applications',
-      init,
-      options,
-    )
-    const deferred = status === 202 ? 'SUBMITTING' : null
-    return { id: created.id, status: created.status, statusUrl: created.statusUrl, deferred }
+    // statusUrl; `deferred: true` when kept for later review), 200 when a retry under the same key
+    // found the first application, or (`existing: true`) the applicant's pending one for this machine.
+    const { status, body: created } = await exchange<{
+      id: string
+      status: string
+      statusUrl: string
+      deferred?: boolean
+      existing?: boolean
+    }>('/api/applications', init, options)
+    const deferred = status === 202 ? (created.deferred === true ? 'LATER' : 'SUBMITTING') : null
+    return {
+      id: created.id,
+      status: created.status,
+      statusUrl: created.statusUrl,
+      deferred,
+      existing: status === 200 && created.existing === true,
+    }
   } catch (error) {
     const saved = error instanceof ApiError ? savedDespite(error) : null
     if (saved) return saved
@@ -158,6 +172,7 @@ function savedDespite(error: ApiError): SubmitResult | null {
     status: typeof status === 'string' ? status : 'submitted',
     statusUrl,
     deferred: error.code as DeferredCode,
+    existing: false,
   }
 }
 

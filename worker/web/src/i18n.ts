@@ -75,6 +75,9 @@ const zhCN = {
   'error.TURNSTILE_REQUIRED': '请先完成提交按钮上方的人机验证。',
   'error.TURNSTILE_FAILED': '人机验证已过期或未通过，请重新完成验证后再提交。',
   'error.TURNSTILE_UNAVAILABLE': '暂时无法完成人机验证，请稍等一分钟后再试。',
+  'error.APPLICATION_PENDING':
+    '这台设备已有一个申请正在等待审批（申请编号 {id}），暂时不能再次提交。如果该申请不是您提交的，请联系您的供应商。',
+  'error.TOO_MANY_PENDING': '该邮箱已有多个申请正在等待审批。请等收到审批结果后再提交新的申请。',
   'error.generic': '提交未成功（{code}）。请稍后重试，您填写的内容已保留。',
   'config.UNKNOWN_PRODUCT':
     '此链接无效：找不到该产品。请重新扫描产品中的二维码，或联系您的供应商。',
@@ -94,6 +97,10 @@ const zhCN = {
     '审批系统暂时无法连接。您的申请已保存，系统恢复后将自动发起审批，无需重新提交。',
   'done.DINGTALK_REJECTED':
     '审批系统暂未受理此申请。您的申请已保存，系统将自动重试，无需重新提交。',
+  'done.LATER':
+    '您的申请已保存。由于当前申请较多，将稍后进入审批，无需重新提交。可通过下方链接随时查看进度。',
+  'done.existingHeading': '您已提交过此申请',
+  'done.existing': '这台设备已有您的申请正在等待审批，本次没有重复提交。可通过下方链接查看进度。',
 
 
   'notFound.heading': '页面不存在',
@@ -171,6 +178,10 @@ const en: Record<MessageKey, string> = {
   'error.TURNSTILE_REQUIRED': 'Please complete the human check above the submit button first.',
   'error.TURNSTILE_FAILED': 'The human check expired or did not pass. Please complete it again, then submit.',
   'error.TURNSTILE_UNAVAILABLE': 'The human check cannot be completed right now. Please wait a minute and try again.',
+  'error.APPLICATION_PENDING':
+    'A request for this machine is already awaiting review (application {id}), so another one cannot be submitted now. If you did not submit it, please contact your vendor.',
+  'error.TOO_MANY_PENDING':
+    'This email address already has several requests awaiting review. Please wait for a decision before submitting another.',
   'error.generic':
     'The application was not sent ({code}). Please try again later; your entries are kept.',
   'config.UNKNOWN_PRODUCT':
@@ -191,6 +202,11 @@ const en: Record<MessageKey, string> = {
     'The approval system cannot be reached right now. Your application is saved, and approval will start automatically as soon as it is reachable. No need to submit again.',
   'done.DINGTALK_REJECTED':
     'The approval system did not accept the application yet. Your application is saved and will be retried automatically. No need to submit again.',
+  'done.LATER':
+    'Your application is saved. There are many requests right now, so it will be reviewed a little later. No need to submit again; follow its progress with the link below.',
+  'done.existingHeading': 'You have already applied for this machine',
+  'done.existing':
+    'Your earlier request for this machine is still awaiting review, so no new one was made. Follow its progress with the link below.',
 
 
   'notFound.heading': 'Page not found',

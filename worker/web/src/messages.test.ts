@@ -63,6 +63,16 @@ describe('requestErrorMessage', () => {
     expect(requestErrorMessage('zh-CN', new ApiError(429, 'RATE_LIMITED', null))).toMatch(/稍等/)
   })
 
+  it('words the pending limits in both languages, naming the pending application by its id only', () => {
+    const taken = new ApiError(409, 'APPLICATION_PENDING', { error: { code: 'APPLICATION_PENDING' }, existingId: 'LD-ABC' })
+    expect(requestErrorMessage('en', taken)).toMatch(/already awaiting review \(application LD-ABC\)/)
+    expect(requestErrorMessage('zh-CN', taken)).toContain('申请编号 LD-ABC')
+    expect(requestErrorMessage('en', new ApiError(409, 'APPLICATION_PENDING', null))).not.toMatch(/[{}]/)
+    const busy = new ApiError(429, 'TOO_MANY_PENDING', null)
+    expect(requestErrorMessage('en', busy)).toMatch(/wait for a decision/)
+    expect(requestErrorMessage('zh-CN', busy)).toMatch(/等待审批/)
+  })
+
   it('shows the code of any other error and says the entries are kept', () => {
     const text = requestErrorMessage('en', new ApiError(500, 'INTERNAL', null))
     expect(text).toContain('(INTERNAL)')

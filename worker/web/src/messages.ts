@@ -36,6 +36,13 @@ export function requestErrorMessage(locale: Locale, error: unknown): string {
   const code = error instanceof ApiError ? error.code : 'UNEXPECTED'
   const key = `error.${code}`
   return isMessageKey(key)
-    ? translate(MESSAGES, locale, key)
+    ? translate(MESSAGES, locale, key, { id: existingIdOf(error) })
     : translate(MESSAGES, locale, 'error.generic', { code })
+}
+
+/** The pending application a 409 APPLICATION_PENDING names (its id only, never a link). */
+function existingIdOf(error: unknown): string {
+  const body = error instanceof ApiError ? error.body : null
+  const id = typeof body === 'object' && body !== null ? (body as { existingId?: unknown }).existingId : null
+  return typeof id === 'string' ? id : '—'
 }

@@ -25,6 +25,8 @@ export const STATUS_MESSAGES = defineMessages(
     'active.delivered': '正在发送邮件',
     'step.upcoming': '未开始',
     'summary.submitted': '申请已保存，正在发起审批。',
+    'summary.deferred': '申请已保存。由于当前申请较多，将稍后进入审批，无需重新提交。',
+    'active.queued': '排队等待发起审批',
     'summary.pending_approval': '正在等待审批。通过后，许可证将发送到 {email}。',
     'summary.approved': '已审批通过，正在签发许可证。',
     'summary.issued': '许可证已签发，正在发送到 {email}。',
@@ -66,6 +68,9 @@ export const STATUS_MESSAGES = defineMessages(
     'active.delivered': 'Emailing the license',
     'step.upcoming': 'Not yet',
     'summary.submitted': 'Your application is saved and is being sent for approval.',
+    'summary.deferred':
+      'Your application is saved. There are many requests right now, so it will be reviewed a little later. No need to submit again.',
+    'active.queued': 'Queued for approval',
     'summary.pending_approval': 'Waiting for approval. Once approved, the license goes to {email}.',
     'summary.approved': 'Approved. The license is being issued.',
     'summary.issued': 'The license is issued and is being emailed to {email}.',
