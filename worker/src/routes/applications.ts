@@ -1,5 +1,6 @@
 // /api/applications: the applicant's side — submit a request, then follow it with the access token.
 import { Hono } from 'hono'
+import { alertWasSent } from '../alerts/store.ts'
 import type { Context } from 'hono'
 import type { Application } from '../db/applications.ts'
 import { getApplication, insertApplicationStatement } from '../db/applications.ts'
@@ -149,6 +150,8 @@ export const applications = new Hono<AppEnv>()
     return c.json({
       id: app.id,
       status: app.status,
+      // Said only when a notice of its APPLICATION_FAILED alert was sent (docs/alerts.md).
+      ...(app.status === 'failed' ? { alerted: await alertWasSent(c.env.DB, 'APPLICATION_FAILED', app.id) } : {}),
       product: app.product,
       featureCode: app.featureCode,
       quantity: app.quantity,
