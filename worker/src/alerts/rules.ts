@@ -4,7 +4,7 @@
 // mail given up, an event not recorded) are raised where they happen, not here.
 import type { Config } from '../config.ts'
 import { usageThisMonth } from '../db/api-usage.ts'
-import { readyProxies } from '../db/proxies.ts'
+import { lastReadyAt } from '../db/proxies.ts'
 import { probeProxies, showsKeyMismatch, type ProxyView } from '../dingtalk/readiness.ts'
 import type { Logger } from '../log.ts'
 import { setAlert, type AlertDeps } from './store.ts'
@@ -41,11 +41,12 @@ export async function evaluateAlertRules(deps: RuleDeps): Promise<RuleSummary> {
   const alerts: AlertDeps = { db, config, log }
   const summary: RuleSummary = {}
 
-  // No ready proxy: no heartbeat saying "ready" within the threshold.
+  // No ready proxy: none has said "ready" within the threshold (a drain's or a failing check's
+  // heartbeat does not start the clock; the last ready one does).
   const windowMs = config.alerts.noProxyAfterMs
-  const ready = await readyProxies(db, now - windowMs)
+  const readySince = await lastReadyAt(db)
   const lastSeen = await db.prepare('SELECT id, ready, last_seen_at FROM proxies ORDER BY last_seen_at DESC LIMIT 5').all<{ id: string; ready: number; last_seen_at: number }>()
-  summary.PROXY_NONE_READY = ready.length === 0
+  summary.PROXY_NONE_READY = readySince === null || readySince < now - windowMs
   await setAlert(
     alerts,
     {
@@ -53,6 +54,7 @@ export async function evaluateAlertRules(deps: RuleDeps): Promise<RuleSummary> {
       now,
       details: {
         thresholdSeconds: windowMs / 1000,
+        lastReady: iso(readySince),
         proxies: lastSeen.results.map((p) => `${p.id}: ${p.ready ? 'ready' : 'not ready'} at ${iso(p.last_seen_at)}`).join('; ') || 'none has ever reported',
       },
     },
