@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { chromium, type Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Stack } from '../sandbox/src/stack.ts'
-import { ARTIFACTS, emailsTo, eventually, instanceFor, instanceIdOf, startTestStack } from './helpers.ts'
+import { applicationInput, ARTIFACTS, decideInSandbox, emailsTo, eventually, instanceFor, instanceIdOf, json, runCronAt, startTestStack, statusOfApplication, submitApplication } from './helpers.ts'
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const FLAGS = [
@@ -111,6 +111,47 @@ describe('a customer on a phone', () => {
     await page.getByRole('button', { name: '提交申请' }).click()
     expect(await page.getByLabel('姓名').getAttribute('aria-invalid')).toBe('true')
     await page.screenshot({ path: join(ARTIFACTS, 'apply-zh-errors.png'), fullPage: true })
+    await context.close()
+  })
+
+  it('a license that cannot be mailed: the status page asks to contact sales until the alert was sent, then says the team was alerted', async () => {
+    const input = applicationInput()
+    await json(`${stack.urls.sandbox}/_sandbox/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ mailRejectTo: [input.email] }) })
+    const submitted = await submitApplication(stack, input)
+    expect(submitted.status).toBe(201)
+    await decideInSandbox(stack, submitted.body.id)
+    await eventually(async () => (await statusOfApplication(stack, submitted.body.statusUrl)).body.status === 'failed', 'the application failed')
+    expect((await statusOfApplication(stack, submitted.body.statusUrl)).body.alerted).toBe(false)
+
+    const shoot = async (name: string, expected: Record<'en' | 'zh', string>) => {
+      for (const [locale, lang] of [['en-US', 'en'], ['zh-CN', 'zh']] as const) {
+        for (const [size, viewport] of [['phone', { width: 390, height: 844 }], ['desktop', { width: 1280, height: 800 }]] as const) {
+          const context = await browser.newContext({ viewport, locale, isMobile: size === 'phone' })
+          const page = await context.newPage()
+          await page.goto(new URL(new URL(submitted.body.statusUrl).pathname + new URL(submitted.body.statusUrl).search, stack.urls.worker).toString())
+          const summary = page.getByTestId('application-status')
+          await summary.waitFor()
+          expect(await summary.textContent()).toContain(expected[lang])
+          await page.screenshot({ path: join(ARTIFACTS, `status-${name}-${lang}-${size}.png`), fullPage: true })
+          await context.close()
+        }
+      }
+    }
+    await shoot('failed', { en: 'contact your sales representative', zh: '请联系您的销售代表' })
+
+    await runCronAt(stack)
+    await eventually(async () => (await statusOfApplication(stack, submitted.body.statusUrl)).body.alerted === true, 'the alert sent')
+    await shoot('failed-alerted', { en: 'Our team has been alerted', zh: '工作人员已收到通知' })
+
+    // The alert as the operations mailbox shows it.
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } })
+    const inbox = await context.newPage()
+    await inbox.goto(stack.urls.inbox)
+    await inbox.getByText('ALERT APPLICATION_FAILED').first().click()
+    await inbox.waitForTimeout(300)
+    await inbox.screenshot({ path: join(ARTIFACTS, 'inbox-alert.png'), fullPage: true })
+    const mails = (await emailsTo(stack, 'ops@licensedesk.local')).filter((mail) => mail.subject.includes(`APPLICATION_FAILED (${submitted.body.id})`))
+    expect(mails).toHaveLength(1)
     await context.close()
   })
 })

@@ -19,6 +19,7 @@ import {
   submitApplication,
   type SandboxInstance,
   type Submitted,
+  runCronAt,
 } from './helpers.ts'
 
 const LOG = join(ARTIFACTS, 'faults-stack.log')
@@ -117,12 +118,7 @@ async function untilStatus(statusUrl: string, status: string, timeoutMs?: number
   }, `status ${status}`, timeoutMs)
 }
 
-/** Runs the worker's cron as if it were `at` (ms): Miniflare's `/cdn-cgi/local/scheduled?time=`. */
-async function cronAt(at: number): Promise<void> {
-  const response = await fetch(`${stack.urls.worker}/cdn-cgi/local/scheduled?cron=${encodeURIComponent('* * * * *')}&time=${at}`)
-  const text = await response.text()
-  if (!response.ok) throw new Error(`scheduled run answered ${response.status}: ${text}`)
-}
+const cronAt = (at: number): Promise<void> => runCronAt(stack, at)
 
 async function proxyLogLines(text: string): Promise<number> {
   const log = await readFile(LOG, 'utf8')

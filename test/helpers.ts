@@ -193,3 +193,10 @@ export async function readinessOf(stack: Stack, proxyUrl: string, signWith?: obj
 }
 
 export const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms))
+
+/** Runs the worker's cron as if it were `at` (ms): Miniflare's `/cdn-cgi/local/scheduled?time=`. */
+export async function runCronAt(stack: Stack, at = Date.now()): Promise<void> {
+  const response = await fetch(`${stack.urls.worker}/cdn-cgi/local/scheduled?cron=${encodeURIComponent('* * * * *')}&time=${at}`)
+  const text = await response.text()
+  if (!response.ok) throw new Error(`scheduled run answered ${response.status}: ${text}`)
+}

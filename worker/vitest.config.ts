@@ -23,6 +23,7 @@ export default defineConfig(async () => {
           bindings: {
             TEST_MIGRATIONS: migrations,
             ERRORS_MD: readFileSync(`${root}docs/errors.md`, 'utf8'),
+            ALERTS_MD: readFileSync(`${root}docs/alerts.md`, 'utf8'),
             WORKER_PRIVATE_JWK: JSON.stringify(worker.privateJwk),
             PROXY_PUBLIC_JWK: JSON.stringify(proxy.publicJwk),
             LICENSE_PRIVATE_JWK: JSON.stringify(license.privateJwk),

@@ -15,6 +15,8 @@ export const SECRET_FIELD_NAMES = [
   'privateJwk',
   'secret',
   'apiKey',
+  'robotUrl',
+  'webhook',
   'resendApiKey',
   'password',
   'd',

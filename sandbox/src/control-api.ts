@@ -70,6 +70,11 @@ function faultsPatch(input: Input): Partial<Faults> {
       const [min, max] = key === 'mailThrottled' ? [0, Number.MAX_SAFE_INTEGER] : [1, 3600]
       if (!Number.isInteger(value) || (value as number) < min || (value as number) > max) throw bad(`${key} must be a whole number ${min}..${max}`)
       patch[key] = value as number
+    } else if (key === 'mailRejectTo') {
+      if (!Array.isArray(value) || value.length > 100 || !value.every((item) => typeof item === 'string' && item.length > 0 && item.length <= 320)) {
+        throw bad('mailRejectTo must be a list of up to 100 addresses')
+      }
+      patch.mailRejectTo = value as string[]
     } else if (key === 'pushBlocked') {
       if (typeof value !== 'boolean') throw bad('pushBlocked must be a boolean')
       patch.pushBlocked = value

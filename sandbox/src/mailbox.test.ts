@@ -176,6 +176,16 @@ describe('Resend-compatible mailbox via the resend SDK', () => {
     expect(sandbox.state.emails).toHaveLength(1)
   })
 
+  it('refuses the recipients of mailRejectTo with 422 validation_error, keeps nothing, and sends to others', async () => {
+    sandbox = await startSandbox({ mail: { rateLimit: 0 } })
+    await call(sandbox.url, '/_sandbox/faults', { body: { mailRejectTo: [String(MAIL.to)] } })
+    const refused = await client().emails.send(MAIL, { idempotencyKey: 'delivery/9' })
+    expect(refused.error).toMatchObject({ statusCode: 422, name: 'validation_error' })
+    expect(sandbox.state.emails).toHaveLength(0)
+    expect((await client().emails.send({ ...MAIL, to: 'someone-else@example.org' })).error).toBeNull()
+    expect(sandbox.state.emails).toHaveLength(1)
+  })
+
   it('fails the next N sends with 500 application_error when mailFailures is set', async () => {
     sandbox = await startSandbox()
     await call(sandbox.url, '/_sandbox/faults', { body: { mailFailures: 1 } })

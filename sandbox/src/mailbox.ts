@@ -84,6 +84,11 @@ export function createMailbox({ config, state, now, onChange }: MailboxOptions) 
         if (claimed) release(state.idempotency, scope, claimed.entry)
         return fail(res, checked.error, headers)
       }
+      const refused = [checked.value.to].flat().find((to) => state.faults.mailRejectTo.some((address) => String(to).toLowerCase().includes(address.toLowerCase())))
+      if (refused !== undefined) {
+        if (claimed) release(state.idempotency, scope, claimed.entry)
+        return fail(res, e.validation('Invalid `to` field. The email address needs to follow the `email@example.com` or `Name <email@example.com>` format.'), headers)
+      }
       if (state.faults.mailDelayMs > 0) await sleep(state.faults.mailDelayMs)
 
       const email: StoredEmail = {

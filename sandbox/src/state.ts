@@ -68,6 +68,8 @@ export type Faults = {
   createDelayMs: number
   /** The next N `POST /emails` answer 429 rate_limit_exceeded with `retry-after: mailRetryAfterSeconds`. */
   mailThrottled: number
+  /** Recipients Resend refuses with 422 validation_error (a permanent failure), e.g. a mistyped domain. */
+  mailRejectTo: string[]
   mailRetryAfterSeconds: number
 }
 
@@ -97,7 +99,7 @@ export type SandboxState = {
 }
 
 export function noFaults(): Faults {
-  return { dingtalkDown: false, mailFailures: 0, mailDelayMs: 0, pushBlocked: false, createDelayMs: 0, mailThrottled: 0, mailRetryAfterSeconds: 1 }
+  return { dingtalkDown: false, mailFailures: 0, mailDelayMs: 0, pushBlocked: false, createDelayMs: 0, mailThrottled: 0, mailRetryAfterSeconds: 1, mailRejectTo: [] }
 }
 
 export function createState(): SandboxState {

@@ -42,3 +42,7 @@ CREATE INDEX alert_notices_subject ON alert_notices (code, subject);
 -- DingTalk pushes (HTTP or Stream) the worker received per UTC month: they count against the
 -- push quota (dingtalk.md §8) as API calls count against theirs.
 ALTER TABLE api_usage ADD COLUMN pushes INTEGER NOT NULL DEFAULT 0;
+
+-- When each proxy last reported itself ready (ms): a draining or failing proxy's heartbeat keeps
+-- it, so "no ready proxy for ALERT_NO_PROXY_AFTER_MS" counts from the last ready moment.
+ALTER TABLE proxies ADD COLUMN last_ready_at INTEGER;

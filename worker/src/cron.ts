@@ -1,7 +1,9 @@
-// The scheduled handler (every minute): submit later, reconcile, outbox, sweep (proofs, keys). Each step is
+// The scheduled handler (every minute): submit later, reconcile, outbox, alerts, sweep (proofs, keys). Each step is
 // idempotent and resumable, runs on its own (one failing step does not stop the others), and
 // uses the controller's scheduledTime as "now".
 import { loadConfig } from './config.ts'
+import { evaluateAlertRules, proxyProbeFor } from './alerts/rules.ts'
+import { sendAlertNotices } from './alerts/notify.ts'
 import { drainBacklog } from './backlog.ts'
 import { sweepSeenProofs } from './db/seen-proofs.ts'
 import { sweepIdempotencyKeys } from './db/submit-idempotency.ts'
@@ -41,6 +43,11 @@ export async function runScheduled(controller: Pick<ScheduledController, 'schedu
   await step(log, 'failed-pushes', () => readFailedPushes({ db, config, dingtalk, log, now }))
   await step(log, 'reconcile', () => reconcile({ db, config, dingtalk, log, now }))
   await step(log, 'outbox', () => processOutbox({ db, config, mailer, log, now }))
+  // After the steps that raise alerts, so this run's failures are told in this run.
+  await step(log, 'alerts', async () => ({
+    rules: await evaluateAlertRules({ db, config, log, now, probe: proxyProbeFor(env, config) }),
+    notices: await sendAlertNotices({ db, config, mailer, log, now }),
+  }))
   await step(log, 'sweep', async () => ({
     swept: await sweepSeenProofs(db, Math.floor(now / 1000)),
     idempotencyKeys: await sweepIdempotencyKeys(db, now),

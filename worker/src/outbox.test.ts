@@ -2,7 +2,7 @@ import { NEXT_RUN_MS } from './backoff.ts'
 import { env } from 'cloudflare:workers'
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest'
 import { FakeUpstream } from '../test/fake-upstream.ts'
-import { call, eventRequest, finishEvent, readJson, row, rows, runCron, submit, validApplication } from '../test/helpers.ts'
+import { alertOf, call, eventRequest, finishEvent, noticesOf, readJson, row, rows, runCron, submit, validApplication } from '../test/helpers.ts'
 
 let fake: FakeUpstream
 let errors: MockInstance<typeof console.error>
@@ -47,7 +47,9 @@ describe('outbox: permanent Resend errors fail fast', () => {
     const event = await failedEvent(app.id)
     expect(event?.to_status).toBe('failed')
     expect(JSON.parse(event!.data)).toMatchObject({ reason: 'permanent', failure: 'permanent', attempts: 1 })
-    expect(logged('operator: mail delivery failed for good')).toBe(true)
+    // One alert, raised with the transition, with one notice queued for the operations mailbox.
+    expect(await alertOf('APPLICATION_FAILED', app.id)).toMatchObject({ state: 'firing', fires: 1 })
+    expect(await noticesOf('APPLICATION_FAILED', app.id)).toMatchObject([{ kind: 'firing', channel: 'email', status: 'pending' }])
 
     await runCron(Date.now() + 2 * DAY)
     expect(attemptsOf(delivery!.id)).toHaveLength(1)
@@ -60,7 +62,9 @@ describe('outbox: permanent Resend errors fail fast', () => {
     expect(await deliveryOf(app.id)).toMatchObject({ status: 'failed', attempts: 1 })
     expect(await statusOf(app.id)).toBe('rejected')
     expect((await failedEvent(app.id))?.to_status).toBeNull()
-    expect(logged('operator: mail delivery failed for good')).toBe(true)
+    const delivery = await deliveryOf(app.id)
+    expect(await alertOf('MAIL_FAILED', delivery!.id)).toMatchObject({ state: 'firing' })
+    expect(await alertOf('APPLICATION_FAILED', app.id)).toBeNull()
   })
 
   it('fails at once and says so loudly when Resend reports the payload changed under the same key (409 invalid_idempotent_request)', async () => {
@@ -69,7 +73,8 @@ describe('outbox: permanent Resend errors fail fast', () => {
     expect(await deliveryOf(app.id)).toMatchObject({ status: 'failed', attempts: 1 })
     expect(await statusOf(app.id)).toBe('failed')
     expect(JSON.parse((await failedEvent(app.id))!.data)).toMatchObject({ reason: 'payload_changed' })
-    expect(logged('operator: mail delivery failed: payload changed under the same Idempotency-Key')).toBe(true)
+    expect(logged('mail delivery failed for good; alerted')).toBe(true)
+    expect(await alertOf('APPLICATION_FAILED', app.id)).toMatchObject({ state: 'firing' })
   })
 })
 
@@ -139,7 +144,7 @@ describe('outbox: passing Resend errors are retried', () => {
     const app = await decided()
     const first = await deliveryOf(app.id)
     expect(first).toMatchObject({ status: 'pending', attempts: 1 })
-    expect(logged('operator: Resend refused the API key')).toBe(true)
+    expect(await alertOf('MAIL_MISCONFIGURED')).toMatchObject({ state: 'firing' })
     await runCron(first!.next_attempt_at!)
     const second = await deliveryOf(app.id)
     expect(second).toMatchObject({ status: 'pending', attempts: 2 })
@@ -148,5 +153,8 @@ describe('outbox: passing Resend errors are retried', () => {
     expect(await deliveryOf(app.id)).toMatchObject({ status: 'sent', attempts: 3 })
     const notes = await rows<{ type: string }>(`SELECT type FROM events WHERE application_id = ?1 AND type LIKE 'delivery.%'`, app.id)
     expect(notes.map((n) => n.type)).toEqual(['delivery.attempt_failed', 'delivery.attempt_failed', 'delivery.sent'])
+    // Raised on the first refusal, counted on the second, resolved by the sent mail: one of each notice.
+    expect(await alertOf('MAIL_MISCONFIGURED')).toMatchObject({ state: 'resolved', occurrences: 2, fires: 1 })
+    expect((await noticesOf('MAIL_MISCONFIGURED')).map((n) => n.kind)).toEqual(['firing', 'resolved'])
   })
 })

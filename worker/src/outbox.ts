@@ -21,6 +21,7 @@ import { classifyMailFailure, haltsRun, isFinalFailure, type MailFailureKind } f
 import { base64Utf8, type Mailer, type OutgoingMail } from './mail/mailer.ts'
 import { renderLicenseMail, renderRejectionMail } from './mail/templates.ts'
 import { statusUrlOf } from './status-token.ts'
+import { raiseAlert, raiseAlertStatements, resolveIfFiring } from './alerts/store.ts'
 import {
   DELIVERY_GIVE_UP_AFTER_MS,
   DELIVERY_RATE_LIMITED_MS,
@@ -162,9 +163,11 @@ async function markSent(deps: OutboxDeps, delivery: Delivery, attempts: number, 
       { applicationId: delivery.applicationId, from: 'issued', to: 'delivered', type: 'delivery.sent', source: 'outbox', now, data },
       { before: [sent] },
     )
-    return
+  } else {
+    await db.batch([sent, insertEventStatement(db, note(delivery, 'delivery.sent', data, now))])
   }
-  await db.batch([sent, insertEventStatement(db, note(delivery, 'delivery.sent', data, now))])
+  // Mail goes out again: Resend accepts the key and the sender.
+  await resolveIfFiring({ db, config: deps.config, log: deps.log }, { code: 'MAIL_MISCONFIGURED', now })
 }
 
 function retryDelay(failure: Failure, attempts: number, age: number): number {
@@ -192,34 +195,44 @@ async function recordFailure(deps: OutboxDeps, delivery: Delivery, tried: number
   if (!final) {
     await db.batch([update, insertEventStatement(db, note(delivery, 'delivery.attempt_failed', data, now))])
     // A refused key or sender is for an operator to fix; the mail goes out on a later attempt.
-    if (failure.kind === 'misconfigured') log.error('operator: Resend refused the API key or sender; will retry', fields)
-    else log.warn('mail not sent; will retry', fields)
+    if (failure.kind === 'misconfigured') {
+      // A refused key or sender is for a person to fix (the alert goes to ALERT_EMAIL, through this
+      // same Resend account, and to the DingTalk robot if there is one).
+      await raiseAlert({ db, config: deps.config, log }, { code: 'MAIL_MISCONFIGURED', now, details: { error: lastError, delivery: delivery.id } })
+    } else log.warn('mail not sent; will retry', fields)
     return 'retrying'
   }
   // Why it was given up, kept in the `delivery.failed` event.
   const reason = isFinalFailure(failure.kind) ? failure.kind : 'too_old'
+  // A payload changed under the same key (a setting changed between attempts?) is a bug or a
+  // config change to look at, never something a retry fixes: it is given up like the others.
   await giveUp(deps, delivery, update, { ...data, reason })
-  if (failure.kind === 'payload_changed') {
-    // Our payload changed under the same key (a setting changed between attempts?): a bug or a
-    // config change to look at, never something a retry fixes.
-    log.error('operator: mail delivery failed: payload changed under the same Idempotency-Key', { ...fields, reason })
-  } else {
-    log.error('operator: mail delivery failed for good', { ...fields, reason })
-  }
+  log.error('mail delivery failed for good; alerted', { ...fields, reason })
   return 'failed'
 }
 
 async function giveUp(deps: OutboxDeps, delivery: Delivery, update: D1PreparedStatement, data: Record<string, unknown>): Promise<void> {
   const { db, now } = deps
   const app = await getApplication(db, delivery.applicationId)
+  const alerts = { db, config: deps.config }
+  const details = { application: delivery.applicationId, delivery: delivery.id, kind: delivery.kind, reason: data.reason, lastError: data.error }
   if (delivery.kind === 'license' && app && (app.status === 'issued' || app.status === 'approved')) {
+    // The application fails with its license undelivered: one alert, raised with the transition.
     await applyTransition(
       db,
       { applicationId: app.id, from: app.status, to: 'failed', type: 'delivery.failed', source: 'outbox', now, data },
-      { before: [update] },
+      {
+        before: [update],
+        after: (eventId) =>
+          raiseAlertStatements(alerts, { code: 'APPLICATION_FAILED', subject: app.id, now, whenEvent: eventId, details: { ...details, step: 'mailing the license' } }),
+      },
     )
   } else {
-    await db.batch([update, insertEventStatement(db, note(delivery, 'delivery.failed', data, now))])
+    await db.batch([
+      update,
+      insertEventStatement(db, note(delivery, 'delivery.failed', data, now)),
+      ...raiseAlertStatements(alerts, { code: 'MAIL_FAILED', subject: delivery.id, now, details }),
+    ])
   }
 }
 

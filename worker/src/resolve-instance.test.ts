@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { FakeUpstream } from '../test/fake-upstream.ts'
-import { call, eventRequest, finishEvent, readJson, row, rows, runCron, submit, validApplication } from '../test/helpers.ts'
+import { alertOf, call, eventRequest, finishEvent, readJson, row, rows, runCron, submit, validApplication } from '../test/helpers.ts'
 
 let fake: FakeUpstream
 beforeEach(async () => {
@@ -56,7 +56,8 @@ describe('POST /internal/events: an event for an instance the worker does not kn
     expect(await readJson(response)).toEqual({ ignored: true, duplicateInstance: true })
     expect(await appRow(app.id)).toMatchObject({ status: 'pending_approval', dingtalk_instance_id: 'inst-first' })
     expect(await rows(`SELECT 1 FROM events WHERE application_id = ?1 AND type = 'dingtalk.duplicate_instance'`, app.id)).toHaveLength(1)
-    expect(errors.mock.calls.some(([line]) => String(line).includes('a second DingTalk instance'))).toBe(true)
+    expect(errors.mock.calls.some(([line]) => String(line).includes('DUPLICATE_INSTANCE'))).toBe(true)
+    expect(JSON.parse((await alertOf('DUPLICATE_INSTANCE', app.instanceId))!.details)).toMatchObject({ application: app.id, recordedInstance: 'inst-first' })
   })
 
   it('ignores an instance whose form carries no application number of ours', async () => {

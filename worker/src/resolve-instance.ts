@@ -1,6 +1,7 @@
 // An event for an instance the worker has not recorded (its create answer was lost, or the event
 // outran it): ask DingTalk whose it is, adopt it if it is ours and still `submitted`, else say why
 // not. DingTalk unreachable → EventNotResolvedError, so the proxy does not ack and it is redelivered.
+import { raiseAlert } from './alerts/store.ts'
 import { adoptInstance, applicationIdOf } from './adopt.ts'
 import type { Config } from './config.ts'
 import { getApplication, type Application } from './db/applications.ts'
@@ -45,10 +46,14 @@ export async function resolveUnknownInstance(deps: ResolveDeps, instanceId: stri
     now,
     data: { instanceId, recordedInstanceId: current.dingtalkInstanceId, status: current.status },
   })
-  log.error('operator: a second DingTalk instance exists for an application; withdraw it in DingTalk', {
-    applicationId: app.id,
-    instanceId,
-    recordedInstanceId: current.dingtalkInstanceId,
-  })
+  await raiseAlert(
+    { db, config: deps.config, log },
+    {
+      code: 'DUPLICATE_INSTANCE',
+      subject: instanceId,
+      now,
+      details: { application: app.id, extraInstance: instanceId, recordedInstance: current.dingtalkInstanceId, status: current.status },
+    },
+  )
   return { kind: 'duplicate_instance', app: current }
 }

@@ -1,6 +1,6 @@
 // Submits a stored application to DingTalk (through the proxy): from the API right after storing
 // it, and from cron for those still `submitted`. Success → pending_approval; failure → retry later
-// with back-off, or `failed` (operator alerted by an error log line and an event). A create whose
+// with back-off, or `failed` (with an APPLICATION_FAILED alert, docs/alerts.md). A create whose
 // answer was lost is never repeated blindly: after SUBMIT_ADOPT_AFTER_MS DingTalk is searched first.
 // Each submit first takes a slot under the budgets (budgets.ts); over one, the application is kept
 // and due when the window reopens.
@@ -16,6 +16,7 @@ import type { DingTalkClient } from './dingtalk/client.ts'
 import { buildFormValues } from './dingtalk/form.ts'
 import { DingTalkOutcomeUnknownError, DingTalkRejectedError, DingTalkUnavailableError, EgressUnavailableError } from './errors.ts'
 import { applyTransition, recordNote } from './lifecycle.ts'
+import { raiseAlertStatements } from './alerts/store.ts'
 import type { Logger } from './log.ts'
 import { errorFields } from './log.ts'
 import {
@@ -149,8 +150,18 @@ export async function submitToDingTalk(deps: SubmitDeps, app: Application): Prom
         now,
         data: { code, attempts: attempt },
         set: { submitAttempts: attempt, nextSubmitAt: null, lastError },
+      }, {
+        // With the transition or not at all: a person hears of every failed application once.
+        after: (eventId) =>
+          raiseAlertStatements(deps, {
+            code: 'APPLICATION_FAILED',
+            subject: app.id,
+            now,
+            whenEvent: eventId,
+            details: { application: app.id, step: 'submitting to DingTalk', attempts: attempt, lastError },
+          }),
       })
-      log.error('operator: application failed, DingTalk submission given up', { applicationId: app.id, code, attempts: attempt })
+      log.error('application failed, DingTalk submission given up; alerted', { applicationId: app.id, code, attempts: attempt })
       return { status: 'failed', error }
     }
     await recordSubmitFailure(db, app.id, { attempts: attempt, nextSubmitAt: now + submitDelay(attempt), lastError, now })

@@ -7,6 +7,7 @@ declare global {
     interface Env extends Bindings {
       TEST_MIGRATIONS: D1Migration[]
       ERRORS_MD: string
+      ALERTS_MD: string
       TEST_WORKER_PUBLIC_JWK: string
       TEST_PROXY_PRIVATE_JWK: string
     }

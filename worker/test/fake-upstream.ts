@@ -60,6 +60,10 @@ export class FakeUpstream {
   readonly foreignInstances: FakeInstance[] = []
   readonly listQueries: unknown[] = []
   readonly readyzCalls: string[] = []
+  /** Signed GET /readyz (the cron run's key check, dingtalk/readiness.ts), kept apart from the unsigned ones. */
+  readonly signedReadyzCalls: string[] = []
+  /** What this proxy's worker round trip reports to a signed /readyz (e.g. 'WORKER_KEY_MISMATCH'). */
+  readyzWorkerCheck = 'ok'
   /** DingTalk takes this long to answer a create (it has created the instance by then). */
   createDelayMs = 0
   /** How many of the next sends Resend fails with a 500. */
@@ -94,12 +98,25 @@ export class FakeUpstream {
   /** The proxy's unsigned readiness: only ready or not (docs/proxy.md). */
   async #readyz(request: Request, url: URL): Promise<Response> {
     const mode = this.#modeOf(url)
-    this.readyzCalls.push(url.origin)
+    const proof = request.headers.get(PROOF_HEADER)
+    ;(proof ? this.signedReadyzCalls : this.readyzCalls).push(url.origin)
     if (mode === 'down') throw new Error('Network connection lost.')
     if (mode === 'hang') return hang(request.signal)
     // A draining proxy says so; one whose last DingTalk connect failed, or that refuses old proofs, is still ready.
-    const ready = mode !== 'draining'
-    return json(ready ? 200 : 503, { ok: ready })
+    const draining = mode === 'draining'
+    let details = false
+    if (proof) {
+      // Like the proxy: the detail only for a valid worker proof, else the stranger's answer.
+      try {
+        await verifyProof(proof, { keys: await importPublicKeys(env.TEST_WORKER_PUBLIC_JWK), aud: PROXY_AUDIENCE, method: 'GET', target: '/readyz', body: '', replay: this.#replay })
+        details = true
+      } catch {
+        details = false
+      }
+    }
+    const checks = { token: 'ok', worker: this.readyzWorkerCheck, events: 'ok', drain: draining ? 'PROXY_DRAINING' : 'ok' }
+    const ready = details ? Object.values(checks).every((v) => v === 'ok') : !draining
+    return json(ready ? 200 : 503, details ? { ok: ready, checks } : { ok: ready })
   }
 
   #modeOf(url: URL): ProxyMode {

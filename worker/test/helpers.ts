@@ -95,3 +95,12 @@ export const tokenOf = (statusUrl: string): string => new URL(statusUrl).searchP
 export async function readJson<T = any>(response: Response): Promise<T> {
   return (await response.json()) as T
 }
+
+export type AlertRow = { code: string; subject: string; state: string; fires: number; occurrences: number; details: string }
+export type NoticeRow = { id: string; code: string; subject: string; kind: string; channel: string; status: string }
+
+/** The alert (code, subject) as stored, or null. */
+export const alertOf = (code: string, subject = '') => row<AlertRow>('SELECT * FROM alerts WHERE code = ?1 AND subject = ?2', code, subject)
+/** Its notices, oldest first. */
+export const noticesOf = (code: string, subject = '') =>
+  rows<NoticeRow>('SELECT * FROM alert_notices WHERE code = ?1 AND subject = ?2 ORDER BY created_at, id', code, subject)

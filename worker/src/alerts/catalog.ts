@@ -64,7 +64,7 @@ export const ALERTS = {
   DINGTALK_PUSH_BUDGET_80: {
     title: 'DingTalk event pushes this month are at 80 % of the quota',
     titleZh: '本月钉钉事件推送已达配额的 80%',
-    action: 'Check that the event subscription is filtered to this approval template (docs/proxy.md, "Stream subscription"); other templates\' events use the same quota.',
+    action: 'Check that the event subscription is filtered to this approval template (docs/proxy.md, "Events of this process only"); other templates\' events use the same quota.',
     resolvesItself: true,
   },
   DINGTALK_PUSH_BUDGET_100: {

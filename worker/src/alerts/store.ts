@@ -15,6 +15,8 @@ export type AlertInput = {
   /** Shown in the notice; never a secret (these go to a mailbox). */
   details?: Record<string, unknown>
   now: number
+  /** Only if this event row exists (a transition's event, in the same batch): raised with it or not at all. */
+  whenEvent?: string
 }
 
 export type AlertState = {
@@ -58,17 +60,20 @@ export function raiseAlertStatements(deps: AlertDeps, input: AlertInput): D1Prep
   const { db, config } = deps
   const subject = subjectOf(input.subject)
   const details = JSON.stringify(input.details ?? {})
+  const source = input.whenEvent
+    ? `SELECT ?1, ?2, 'firing', 1, '', ?3, 1, ?4, ?4 WHERE EXISTS (SELECT 1 FROM events WHERE id = ?5)`
+    : `VALUES (?1, ?2, 'firing', 1, '', ?3, 1, ?4, ?4)`
   const upsert = db
     .prepare(
       `INSERT INTO alerts (code, subject, state, fires, notified, details, occurrences, first_seen_at, last_seen_at)
-       VALUES (?1, ?2, 'firing', 1, '', ?3, 1, ?4, ?4)
+       ${source}
        ON CONFLICT (code, subject) DO UPDATE SET
          fires = fires + (state = 'resolved'),
          occurrences = CASE WHEN state = 'resolved' THEN 1 ELSE occurrences + 1 END,
          first_seen_at = CASE WHEN state = 'resolved' THEN ?4 ELSE first_seen_at END,
          details = ?3, last_seen_at = ?4, state = 'firing', resolved_at = NULL`,
     )
-    .bind(input.code, subject, details, input.now)
+    .bind(...[input.code, subject, details, input.now, ...(input.whenEvent ? [input.whenEvent] : [])])
   return [upsert, ...noticeStatements(db, input.code, subject, alertChannels(config), input.now)]
 }
 
@@ -135,6 +140,17 @@ export async function listFiringAlerts(db: D1Database, code?: AlertCode): Promis
     ? await db.prepare(`SELECT * FROM alerts WHERE state = 'firing' AND code = ?1 ORDER BY first_seen_at`).bind(code).all<AlertRow>()
     : await db.prepare(`SELECT * FROM alerts WHERE state = 'firing' ORDER BY first_seen_at`).all<AlertRow>()
   return results.map(toAlertState)
+}
+
+export async function isFiring(db: D1Database, code: AlertCode, subject = ''): Promise<boolean> {
+  const row = await db.prepare(`SELECT 1 AS firing FROM alerts WHERE code = ?1 AND subject = ?2 AND state = 'firing'`).bind(code, subject).first()
+  return row !== null
+}
+
+/** Resolves only when firing (a read first): for hot paths such as heartbeats and sent mail. */
+export async function resolveIfFiring(deps: AlertDeps, input: Omit<AlertInput, 'details'>): Promise<boolean> {
+  if (!(await isFiring(deps.db, input.code, input.subject ?? ''))) return false
+  return resolveAlert(deps, input)
 }
 
 /** Whether a person was actually told of this alert (a firing notice was sent on some channel). */

@@ -27,8 +27,9 @@ export function toProxyRecord(row: ProxyRow): ProxyRecord {
 export async function recordProxyHeartbeat(db: D1Database, beat: ProxyHeartbeat, now: number): Promise<void> {
   await db
     .prepare(
-      `INSERT INTO proxies (id, egress_address, events, ready, last_seen_at, started_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)
-       ON CONFLICT (id) DO UPDATE SET egress_address = ?2, events = ?3, ready = ?4, last_seen_at = ?5`,
+      `INSERT INTO proxies (id, egress_address, events, ready, last_seen_at, started_at, last_ready_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5, CASE WHEN ?4 = 1 THEN ?5 END)
+       ON CONFLICT (id) DO UPDATE SET egress_address = ?2, events = ?3, ready = ?4, last_seen_at = ?5,
+         last_ready_at = CASE WHEN ?4 = 1 THEN ?5 ELSE last_ready_at END`,
     )
     .bind(beat.proxyId, beat.egressAddress, beat.events, beat.ready ? 1 : 0, now)
     .run()
@@ -41,4 +42,10 @@ export async function readyProxies(db: D1Database, since: number): Promise<Proxy
     .bind(since)
     .all<ProxyRow>()
   return results.map(toProxyRecord)
+}
+
+/** When any proxy last reported itself ready (ms), or null if none ever did. */
+export async function lastReadyAt(db: D1Database): Promise<number | null> {
+  const row = await db.prepare('SELECT MAX(last_ready_at) AS at FROM proxies').first<{ at: number | null }>()
+  return row?.at ?? null
 }

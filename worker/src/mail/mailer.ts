@@ -3,7 +3,7 @@
 import { Resend } from 'resend'
 
 export type OutgoingMail = {
-  to: string
+  to: string | readonly string[]
   subject: string
   html: string
   text: string
@@ -23,7 +23,7 @@ export function createMailer(options: { apiKey: string; baseUrl: string; from: s
   return {
     async send(mail, idempotencyKey) {
       const { data, error, headers } = await resend.emails.send(
-        { from: options.from, to: mail.to, subject: mail.subject, html: mail.html, text: mail.text, attachments: mail.attachments },
+        { from: options.from, to: typeof mail.to === 'string' ? mail.to : [...mail.to], subject: mail.subject, html: mail.html, text: mail.text, attachments: mail.attachments },
         { idempotencyKey },
       )
       if (error) {

@@ -2,7 +2,7 @@ import { env } from 'cloudflare:workers'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { FakeUpstream } from '../../test/fake-upstream.ts'
 import { deriveStatusToken, importStatusTokenKey } from '../status-token.ts'
-import { BASE, call, readJson, row, rows, runCron, submit, tokenOf, validApplication } from '../../test/helpers.ts'
+import { alertOf, BASE, call, readJson, row, rows, runCron, submit, tokenOf, validApplication } from '../../test/helpers.ts'
 
 let fake: FakeUpstream
 beforeEach(() => {
@@ -210,7 +210,7 @@ describe('POST /api/applications', () => {
       body.id,
     )
     expect(events.at(-1)).toEqual({ type: 'dingtalk.submit_gave_up', to_status: 'failed' })
-    expect(errors.mock.calls.some(([line]) => String(line).includes('operator: application failed'))).toBe(true)
+    expect(await alertOf('APPLICATION_FAILED', body.id)).toMatchObject({ state: 'firing', fires: 1, occurrences: 1 })
   })
 })
 

@@ -2,6 +2,7 @@
 // A request is stored within the pending limits (pending-limits.ts) and submitted within the
 // budgets (budgets.ts): over one it is kept and answered 202 `deferred`.
 import { Hono } from 'hono'
+import { alertWasSent } from '../alerts/store.ts'
 import type { Context } from 'hono'
 import type { Application } from '../db/applications.ts'
 import { findPending, getApplication, insertApplicationStatement } from '../db/applications.ts'
@@ -208,6 +209,8 @@ export const applications = new Hono<AppEnv>()
       status: app.status,
       // Kept by a budget (daily or monthly cap, polling reserve) until the window reopens; why is not told.
       deferred: isHeldBack(app),
+      // Said only when a notice of its APPLICATION_FAILED alert was sent (docs/alerts.md).
+      ...(app.status === 'failed' ? { alerted: await alertWasSent(c.env.DB, 'APPLICATION_FAILED', app.id) } : {}),
       product: app.product,
       featureCode: app.featureCode,
       quantity: app.quantity,

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { generateEd25519Jwk } from '../../../proof/src/index.ts'
 import { verifyLicense } from '../../../license/src/index.ts'
 import { FakeUpstream } from '../../test/fake-upstream.ts'
-import { BASE, call, eventRequest, finishEvent, readJson, row, rows, runCron, submit, tokenOf, validApplication } from '../../test/helpers.ts'
+import { alertOf, BASE, call, eventRequest, finishEvent, readJson, row, rows, runCron, submit, tokenOf, validApplication } from '../../test/helpers.ts'
 
 let fake: FakeUpstream
 beforeEach(() => {
@@ -233,7 +233,7 @@ describe('POST /internal/events: approval events', () => {
     await runCron(time + 25 * 3_600_000)
     expect(await row('SELECT status, attempts FROM deliveries WHERE application_id = ?1', app.id)).toEqual({ status: 'failed', attempts: 3 })
     expect(await statusOf(app.id)).toBe('failed')
-    expect(errors.mock.calls.some(([line]) => String(line).includes('operator: mail delivery failed'))).toBe(true)
+    expect(await alertOf('APPLICATION_FAILED', app.id)).toMatchObject({ state: 'firing' })
   })
 })
 

@@ -2,7 +2,9 @@
 // "Proxy → worker: events"). The proof is checked over the exact body bytes; the event is recorded
 // durably before the 200, and the license or rejection mail is sent after the response. An event
 // for an unknown instance is resolved (resolve-instance.ts) or refused with 503, never dropped.
-import { Hono } from 'hono'
+import { Hono, type Context } from 'hono'
+import { raiseAlert, resolveIfFiring } from '../alerts/store.ts'
+import { countPush } from '../db/api-usage.ts'
 import { applyInstanceEvent } from '../approval.ts'
 import { bodySignedByProxy } from '../proxy-proof.ts'
 import { limitBody, parseJsonObject } from '../body.ts'
@@ -12,7 +14,7 @@ import { resolveUnknownInstance } from '../resolve-instance.ts'
 import { suspectMissedPush } from '../db/worker-state.ts'
 import { parseInstanceEvent } from '../dingtalk/events.ts'
 import type { AppEnv } from '../env.ts'
-import { InvalidEventError } from '../errors.ts'
+import { AppError, InvalidEventError } from '../errors.ts'
 import { errorFields } from '../log.ts'
 import { createMailer } from '../mail/mailer.ts'
 import { processOutbox } from '../outbox.ts'
@@ -26,6 +28,30 @@ export const internalEvents = new Hono<AppEnv>()
   .post('/', limitBody(), async (c) => {
   const { config, log } = c.var
   const body = await bodySignedByProxy(c)
+  // Signed by our proxy: a push DingTalk made (HTTP or Stream), counted against its monthly quota.
+  const alerts = { db: c.env.DB, config, log }
+  await countPush(c.env.DB, Date.now()).catch((err) => log.error('push count failed', errorFields(err)))
+  let instanceId: string | null = null
+  try {
+    const answer = await recordEvent(c, body, (id) => (instanceId = id))
+    // Recorded (or known, or not ours) at last: an earlier failure for this instance is over.
+    if (instanceId) await resolveIfFiring(alerts, { code: 'EVENT_NOT_RECORDED', subject: instanceId, now: Date.now() })
+    return answer
+  } catch (err) {
+    // A 5xx makes DingTalk push again, a 4xx does not: either way a person hears of it once.
+    const status = err instanceof AppError ? err.status : 500
+    await raiseAlert(alerts, {
+      code: 'EVENT_NOT_RECORDED',
+      subject: instanceId ?? 'unparsed',
+      now: Date.now(),
+      details: { instance: instanceId, status, code: err instanceof AppError ? err.code : 'INTERNAL', retried: status >= 500 },
+    }).catch((alertErr) => log.error('alert failed', errorFields(alertErr)))
+    throw err
+  }
+})
+
+async function recordEvent(c: Context<AppEnv>, body: Uint8Array, seen: (instanceId: string) => void): Promise<Response> {
+  const { config, log } = c.var
 
   let json: Record<string, unknown>
   try {
@@ -37,6 +63,7 @@ export const internalEvents = new Hono<AppEnv>()
   if (parsed.ok === 'other') return c.json({ ignored: true })
   if (!parsed.ok) throw new InvalidEventError(parsed.reason)
   const { event } = parsed
+  seen(event.instanceId)
 
   const now = Date.now()
   let app = await getApplicationByInstance(c.env.DB, event.instanceId)
@@ -68,4 +95,4 @@ export const internalEvents = new Hono<AppEnv>()
     )
   }
   return c.json({ recorded: true })
-})
+}

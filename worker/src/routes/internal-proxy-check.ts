@@ -2,6 +2,7 @@
 // "Readiness"). The proxy's proof is checked over the exact body bytes; the answer carries a proof made
 // with the worker key over the exact answer bytes, so the proxy learns that both keys are paired.
 import { Hono } from 'hono'
+import { resolveIfFiring } from '../alerts/store.ts'
 import { createProof, PROXY_AUDIENCE } from '../../../proof/src/index.ts'
 import { bodySignedByProxy } from '../proxy-proof.ts'
 import { limitBody, parseJsonObject } from '../body.ts'
@@ -35,6 +36,8 @@ export const internalProxyCheck = new Hono<AppEnv>().post('/', limitBody(), asyn
   const now = Date.now()
   await recordProxyHeartbeat(c.env.DB, heartbeat, now)
   log.info('proxy heartbeat', { ...heartbeat })
+  // A ready proxy ends a "no ready proxy" alert at once, not at the next cron run.
+  if (heartbeat.ready) await resolveIfFiring({ db: c.env.DB, config, log }, { code: 'PROXY_NONE_READY', now })
   // A ready proxy while submissions wait (an outage just ended): submit them now, not at the next cron.
   await onProxyHeartbeat(
     { db: c.env.DB, config, log, env: c.env, now, waitUntil: (work) => c.executionCtx.waitUntil(work) },

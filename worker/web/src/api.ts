@@ -67,6 +67,8 @@ export interface LicenseSummary {
 export interface ApplicationView {
   id: string
   status: ApplicationStatus
+  /** Only for `failed`: whether an alert about it actually reached a person. */
+  alerted?: boolean
   product: string | { id: string; name?: string }
   featureCode: string
   quantity: number
