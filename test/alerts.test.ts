@@ -2,7 +2,7 @@
 // as the operations mailbox (ALERT_EMAIL = ops@licensedesk.local in wrangler.toml).
 import { afterEach, describe, expect, it } from 'vitest'
 import type { Stack } from '../sandbox/src/stack.ts'
-import { emailsTo, eventually, sleep, startTestStack, type SandboxEmail } from './helpers.ts'
+import { emailsTo, eventually, json, sleep, startTestStack, type SandboxEmail } from './helpers.ts'
 
 const OPS = 'ops@licensedesk.local'
 const THRESHOLD_MS = 10_000
@@ -17,6 +17,9 @@ afterEach(async () => {
 
 const alertMails = async (s: Stack, code: string, state: 'ALERT' | 'RESOLVED'): Promise<SandboxEmail[]> =>
   (await emailsTo(s, OPS)).filter((mail) => mail.subject.startsWith(`[licensedesk] ${state} ${code}`))
+
+const robotTitles = async (s: Stack): Promise<string[]> =>
+  (await json<{ data: { title: string }[] }>(`${s.urls.sandbox}/_sandbox/robot/messages`)).body.data.map((message) => message.title)
 
 describe('alerts reach the operations mailbox', () => {
   it('the proxy stopped: "no ready proxy" arrives within its threshold (plus a cron run), once, and "resolved" after the restart', { timeout: 120_000 }, async () => {
@@ -48,6 +51,8 @@ describe('alerts reach the operations mailbox', () => {
     expect(alertedIn).toBeLessThanOrEqual(THRESHOLD_MS + 5_000 + HEARTBEAT_MS + 2 * CRON_MS)
     expect(alert.text).toContain('Code: PROXY_NONE_READY')
     expect(alert.text).toContain('没有可用的出口代理')
+    // The same alert in the DingTalk group (the sandbox's robot checks the 加签 signature).
+    await eventually(async () => (await robotTitles(s)).includes('告警 PROXY_NONE_READY'), 'the alert in the DingTalk group', 2 * CRON_MS + 5_000)
     // Still down for several more runs: no second alert.
     await sleep(3 * CRON_MS)
     expect(await alertMails(s, 'PROXY_NONE_READY', 'ALERT')).toHaveLength(before + 1)
@@ -63,6 +68,8 @@ describe('alerts reach the operations mailbox', () => {
     await sleep(2 * CRON_MS)
     expect(await alertMails(s, 'PROXY_NONE_READY', 'ALERT')).toHaveLength(before + 1)
     expect(await alertMails(s, 'PROXY_NONE_READY', 'RESOLVED')).toHaveLength(before + 1)
+    await eventually(async () => (await robotTitles(s)).includes('已恢复 PROXY_NONE_READY'), 'the resolved notice in the DingTalk group', 2 * CRON_MS + 5_000)
+    expect((await robotTitles(s)).filter((title) => title === '告警 PROXY_NONE_READY')).toHaveLength((await robotTitles(s)).filter((title) => title === '已恢复 PROXY_NONE_READY').length)
     console.log(`alerts: PROXY_NONE_READY mailed ${alertedIn} ms after the proxy stopped (threshold ${THRESHOLD_MS} ms), resolved ${resolvedIn} ms after its restart`)
   })
 })

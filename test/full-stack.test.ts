@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { verifyLicense } from '../license/src/index.ts'
 import type { Stack } from '../sandbox/src/stack.ts'
 import type { DevSecrets } from '../sandbox/src/dev-keys.ts'
+import { SANDBOX_ROBOT_SECRET, SANDBOX_ROBOT_TOKEN } from '../sandbox/src/robot/robot.ts'
+import { SANDBOX_SECRET } from '../sandbox/src/turnstile/keys.ts'
 import {
   applicationInput,
   ARTIFACTS,
@@ -237,6 +239,9 @@ describe('the local stack, end to end', () => {
       'DingTalk callback token': secrets.dingtalk.callbackToken,
       'Resend API key': secrets.resendApiKey,
       'status token secret': secrets.statusTokenSecret,
+      'Turnstile secret key': SANDBOX_SECRET,
+      'DingTalk robot signing secret': SANDBOX_ROBOT_SECRET,
+      'DingTalk robot access token': SANDBOX_ROBOT_TOKEN,
     }
     for (const [name, value] of Object.entries(values)) {
       expect(value, name).toBeTruthy()

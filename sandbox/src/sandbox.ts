@@ -22,6 +22,8 @@ import { createStreamGateway, STREAM_OPEN_PATH } from './stream/gateway.ts'
 import type { SandboxState } from './state.ts'
 import { createState } from './state.ts'
 import { createTurnstile, createTurnstileState, type TurnstileState } from './turnstile/routes.ts'
+import { createRobot, createRobotState, ROBOT_PATH, type RobotState } from './robot/robot.ts'
+import { robotPage } from './pages/robot-page.ts'
 
 export type SandboxOptions = {
   config: SandboxConfig
@@ -30,7 +32,7 @@ export type SandboxOptions = {
   now?: () => number
 }
 
-export type Sandbox = { server: Server; state: SandboxState; turnstile: TurnstileState; close(): Promise<void> }
+export type Sandbox = { server: Server; state: SandboxState; turnstile: TurnstileState; robot: RobotState; close(): Promise<void> }
 
 const MAX_REFRESH_SECONDS = 600
 
@@ -50,9 +52,13 @@ export function buildSandbox({ config, logger = pino({ enabled: false }), now = 
   const mailbox = createMailbox({ config, state, now, onChange })
   const turnstileState = createTurnstileState()
   const turnstile = createTurnstile(turnstileState, now)
+  const robotState = createRobotState()
+  const robot = createRobot(robotState, now)
   const onReset = () => {
     stream.reset()
     turnstileState.tokens.clear()
+    robotState.messages = []
+    robotState.sent = []
   }
   const control = createControlApi({ state, now, approvals, pusher, onChange, onReset })
 
@@ -66,6 +72,9 @@ export function buildSandbox({ config, logger = pino({ enabled: false }), now = 
       sendHtml(res, 200, consolePage({ entries, refreshSeconds, notice: url.searchParams.get('notice') ?? undefined }))
     } else if (url.pathname === '/inbox') {
       sendHtml(res, 200, inboxPage(state.emails))
+    } else if (url.pathname === '/robot') {
+      sendHtml(res, 200, robotPage(robotState.messages))
+
     } else {
       return false
     }
@@ -83,6 +92,8 @@ export function buildSandbox({ config, logger = pino({ enabled: false }), now = 
       return sendJson(res, 403, { error: { code: 'SANDBOX_CROSS_SITE', message: 'cross-site requests are refused' } })
     }
     if (path === '/emails' || path.startsWith('/emails/')) return mailbox(req, res, url)
+    if (path === ROBOT_PATH) return robot(req, res, url)
+    if (path === '/_sandbox/robot/messages' && req.method === 'GET') return sendJson(res, 200, { data: [...robotState.messages].reverse() })
     if (path.startsWith('/_sandbox/stream/') && (await streamControl(req, res, path.slice('/_sandbox'.length)))) return
     if (path === '/_sandbox' || path.startsWith('/_sandbox/')) return control(req, res, url)
     if (path === STREAM_OPEN_PATH) return stream.handleOpen(req, res)
@@ -122,6 +133,9 @@ export function buildSandbox({ config, logger = pino({ enabled: false }), now = 
     server,
     state,
     turnstile: turnstileState,
+    get robot() {
+      return robotState
+    },
     async close() {
       await stream.close()
       await pusher.close()

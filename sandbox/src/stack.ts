@@ -8,6 +8,7 @@ import { connect } from 'node:net'
 import { join, resolve } from 'node:path'
 import { loadDevSecrets, toEnvFile } from './dev-keys.ts'
 import { SANDBOX_SECRET, SANDBOX_SITEKEY } from './turnstile/keys.ts'
+import { SANDBOX_ROBOT_SECRET, SANDBOX_ROBOT_TOKEN } from './robot/robot.ts'
 
 export type StackOptions = {
   /** Repository root. */
@@ -43,7 +44,7 @@ export type ProxySpec = { port: number; egressAddress: string; whitelisted?: boo
 export type StackPart = 'worker' | 'sandbox' | 'proxy' | `proxy:${number}`
 
 export type Stack = {
-  urls: { worker: string; proxy: string; proxies: string[]; sandbox: string; apply: string; console: string; inbox: string }
+  urls: { worker: string; proxy: string; proxies: string[]; sandbox: string; apply: string; console: string; inbox: string; robot: string }
   secretsFile: string
   createdSecrets: boolean
   triggerCron(): Promise<void>
@@ -200,6 +201,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       TURNSTILE_SECRET_KEY: SANDBOX_SECRET,
       TURNSTILE_VERIFY_URL: `http://localhost:${ports.sandbox}/turnstile/v0/siteverify`,
       TURNSTILE_SCRIPT_URL: `http://localhost:${ports.sandbox}/turnstile/v0/api.js`,
+      // Alerts go to the sandbox mailbox (ALERT_EMAIL in wrangler.toml) and its group robot.
+      ALERT_DINGTALK_ROBOT_URL: `http://localhost:${ports.sandbox}/robot/send?access_token=${SANDBOX_ROBOT_TOKEN}`,
+      ALERT_DINGTALK_ROBOT_SECRET: SANDBOX_ROBOT_SECRET,
       ...options.env?.worker,
     }),
     { mode: 0o600 },
@@ -394,6 +398,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       apply: `${publicOrigin}/apply?fc=${encodeURIComponent('HM-7F3A-19C2-88D1-4E5B-A0C7-2D9E-6B14')}&product=hypermotion`,
       console: `http://localhost:${ports.sandbox}/console`,
       inbox: `http://localhost:${ports.sandbox}/inbox`,
+      robot: `http://localhost:${ports.sandbox}/robot`,
     },
     secretsFile,
     createdSecrets: created,

@@ -46,6 +46,7 @@ console.log(`
   Apply (what the QR code opens)  ${urls.apply}
   DingTalk approver console       ${urls.console}
   Mailbox                         ${urls.inbox}
+  Alerts: ops mailbox above, and  ${urls.robot}
 
   worker ${urls.worker}   egress proxy ${urls.proxy}   sandbox ${urls.sandbox}
   Ctrl-C stops all three.

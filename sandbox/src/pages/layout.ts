@@ -75,7 +75,7 @@ ${refresh}
 <style>${new Raw(CSS)}</style>
 </head>
 <body>
-<header><strong>licensedesk sandbox</strong><nav aria-label="Sandbox"><a href="/">Home</a><a href="/console">Approver console</a><a href="/inbox">Inbox</a></nav></header>
+<header><strong>licensedesk sandbox</strong><nav aria-label="Sandbox"><a href="/">Home</a><a href="/console">Approver console</a><a href="/inbox">Inbox</a><a href="/robot">Group robot</a></nav></header>
 <main>
 ${body}
 </main>

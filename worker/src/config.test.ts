@@ -1,0 +1,44 @@
+// The configuration refuses what would fail later: a sender Resend would refuse, an alert address
+// that is not one, a robot secret without its URL. Each error names the variable, not its value.
+import { env } from 'cloudflare:workers'
+import { describe, expect, it } from 'vitest'
+import { parseConfig } from './config.ts'
+import { ConfigError } from './errors.ts'
+
+const withVars = (vars: Record<string, string | undefined>) => parseConfig({ ...env, ...vars } as typeof env)
+
+async function refusal(vars: Record<string, string | undefined>): Promise<ConfigError> {
+  const error = await withVars(vars).then(
+    () => null,
+    (err: unknown) => err,
+  )
+  expect(error).toBeInstanceOf(ConfigError)
+  return error as ConfigError
+}
+
+describe('config', () => {
+  it('accepts MAIL_FROM as an address or "Name <address>"', async () => {
+    expect((await withVars({ MAIL_FROM: 'licenses@mail.hypermotion.cn' })).mailFrom).toBe('licenses@mail.hypermotion.cn')
+    expect((await withVars({ MAIL_FROM: 'HyperMotion 许可证 <licenses@mail.hypermotion.cn>' })).mailFrom).toBe('HyperMotion 许可证 <licenses@mail.hypermotion.cn>')
+  })
+
+  it.each(['not-an-address', 'Licenses <not-an-address>', 'a@b', '<a@b.cn', 'Two <a@b.cn>, c@d.cn', 'Quote" <a@b.cn>'])('refuses MAIL_FROM=%j, naming it', async (value) => {
+    const error = await refusal({ MAIL_FROM: value })
+    expect(error.message).toContain('MAIL_FROM')
+    expect(error.message).not.toContain(value)
+  })
+
+  it('reads ALERT_EMAIL as a list and refuses one that is not an address', async () => {
+    expect((await withVars({ ALERT_EMAIL: 'ops@hypermotion.cn, oncall@hypermotion.cn' })).alerts.email).toEqual(['ops@hypermotion.cn', 'oncall@hypermotion.cn'])
+    expect((await withVars({ ALERT_EMAIL: '' })).alerts.email).toEqual([])
+    expect((await refusal({ ALERT_EMAIL: 'ops@hypermotion.cn, nobody' })).message).toContain('ALERT_EMAIL')
+  })
+
+  it('takes the robot URL with or without a secret, and refuses a secret without a URL', async () => {
+    const robot = (await withVars({ ALERT_DINGTALK_ROBOT_URL: 'https://oapi.dingtalk.com/robot/send?access_token=t', ALERT_DINGTALK_ROBOT_SECRET: 'SECx' })).alerts.dingtalkRobot
+    expect(robot).toEqual({ url: 'https://oapi.dingtalk.com/robot/send?access_token=t', secret: 'SECx' })
+    expect((await withVars({ ALERT_DINGTALK_ROBOT_URL: undefined, ALERT_DINGTALK_ROBOT_SECRET: undefined })).alerts.dingtalkRobot).toBeNull()
+    expect((await refusal({ ALERT_DINGTALK_ROBOT_URL: undefined, ALERT_DINGTALK_ROBOT_SECRET: 'SECx' })).message).toContain('ALERT_DINGTALK_ROBOT_URL')
+    expect((await refusal({ ALERT_DINGTALK_ROBOT_URL: 'not a url' })).message).toContain('ALERT_DINGTALK_ROBOT_URL')
+  })
+})
