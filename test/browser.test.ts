@@ -154,4 +154,27 @@ describe('a customer on a phone', () => {
     expect(mails).toHaveLength(1)
     await context.close()
   })
+
+  it('a second request for the same machine from the same email shows the pending one by its number, without a status link', async () => {
+    const first = applicationInput()
+    expect((await submitApplication(stack, first)).status).toBe(201)
+    for (const [locale, lang, heading] of [['en-US', 'en', 'You have already applied for this machine'], ['zh-CN', 'zh', '您已提交过此申请']] as const) {
+      for (const [size, viewport] of [['phone', { width: 390, height: 844 }], ['desktop', { width: 1280, height: 800 }]] as const) {
+        const context = await browser.newContext({ viewport, locale, isMobile: size === 'phone' })
+        const page = await context.newPage()
+        await page.goto(`${stack.urls.worker}/apply?fc=${encodeURIComponent(first.featureCode)}&product=hypermotion`)
+        await page.locator('#f-name').fill(String(first.name))
+        await page.locator('#f-company').fill(String(first.company))
+        await page.locator('#f-email').fill(first.email.toUpperCase())
+        await page.getByRole('checkbox', { name: lang === 'en' ? 'Verify you are human' : '确认您是真人' }).click()
+        await page.getByText(lang === 'en' ? 'Success' : '成功').waitFor()
+        await page.locator('button[type=submit]').click()
+        await page.getByRole('heading', { name: heading }).waitFor({ timeout: 15_000 })
+        expect(await page.getByTestId('application-id').textContent()).toContain((await submitApplication(stack, first)).body.id)
+        expect(await page.locator('.link-box').count()).toBe(0)
+        await page.screenshot({ path: join(ARTIFACTS, `apply-existing-${lang}-${size}.png`), fullPage: true })
+        await context.close()
+      }
+    }
+  })
 })

@@ -48,7 +48,8 @@ async function answerReplay(c: Context<AppEnv>, applicationId: string): Promise<
 
 /**
  * A request the pending limits stop (nothing stored): the applicant's own pending application for
- * this machine (200, its status link), or 409 / 429 — never another applicant's status link.
+ * this machine (200, by its number), or 409 / 429. Never a status link: email and feature code are
+ * no secret, and the link opens the application's personal data; the decision is emailed anyway.
  */
 async function answerPending(c: Context<AppEnv>, verdict: Exclude<PendingVerdict, { kind: 'new' }>): Promise<Response> {
   const { config, log } = c.var
@@ -63,8 +64,7 @@ async function answerPending(c: Context<AppEnv>, verdict: Exclude<PendingVerdict
   const app = await getApplication(c.env.DB, verdict.id)
   if (!app) throw new Error(`pending application ${verdict.id} vanished`)
   log.info('submission answered with the applicant\'s pending application', { applicationId: app.id, status: app.status })
-  const statusUrl = await statusUrlOf(config.publicOrigin, config.statusTokenKey, app.id)
-  return c.json({ id: app.id, status: app.status, statusUrl, existing: true }, 200)
+  return c.json({ id: app.id, status: app.status, existing: true }, 200)
 }
 
 export const applications = new Hono<AppEnv>()

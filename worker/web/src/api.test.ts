@@ -82,9 +82,10 @@ describe('submitApplication', () => {
   })
 
   it("treats 200 existing as the applicant's pending application for this machine", async () => {
-    const pending = { id: 'app_9', status: 'pending_approval', statusUrl: STATUS_URL }
+    // By its number only: the worker sends no status link with it.
+    const pending = { id: 'app_9', status: 'pending_approval' }
     const result = await submitApplication(input, { fetch: fakeFetch(200, { ...pending, existing: true }) })
-    expect(result).toEqual({ ...pending, deferred: null, existing: true })
+    expect(result).toEqual({ ...pending, statusUrl: '', deferred: null, existing: true })
   })
 
   it('reports 409 APPLICATION_PENDING and 429 TOO_MANY_PENDING by their codes, with no status link', async () => {

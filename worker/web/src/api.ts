@@ -140,7 +140,7 @@ export async function submitApplication(
     const { status, body: created } = await exchange<{
       id: string
       status: string
-      statusUrl: string
+      statusUrl?: string
       deferred?: boolean
       existing?: boolean
     }>('/api/applications', init, options)
@@ -148,7 +148,8 @@ export async function submitApplication(
     return {
       id: created.id,
       status: created.status,
-      statusUrl: created.statusUrl,
+      // An `existing` answer carries no status link (docs/api.md).
+      statusUrl: created.statusUrl ?? '',
       deferred,
       existing: status === 200 && created.existing === true,
     }

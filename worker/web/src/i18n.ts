@@ -100,7 +100,8 @@ const zhCN = {
   'done.LATER':
     '您的申请已保存。由于当前申请较多，将稍后进入审批，无需重新提交。可通过下方链接随时查看进度。',
   'done.existingHeading': '您已提交过此申请',
-  'done.existing': '这台设备已有您的申请正在等待审批，本次没有重复提交。可通过下方链接查看进度。',
+  'done.existing': '这台设备已有您的申请正在等待审批，本次没有重复提交。',
+  'done.existingEmailed': '审批结果将发送到您第一次申请时填写的邮箱；进度链接在您第一次提交后的页面上。',
 
 
   'notFound.heading': '页面不存在',
@@ -206,7 +207,8 @@ const en: Record<MessageKey, string> = {
     'Your application is saved. There are many requests right now, so it will be reviewed a little later. No need to submit again; follow its progress with the link below.',
   'done.existingHeading': 'You have already applied for this machine',
   'done.existing':
-    'Your earlier request for this machine is still awaiting review, so no new one was made. Follow its progress with the link below.',
+    'Your earlier request for this machine is still awaiting review, so no new one was made.',
+  'done.existingEmailed': 'The decision will be emailed to the address of your first request; its status link was on the page shown after you first submitted it.',
 
 
   'notFound.heading': 'Page not found',
