@@ -21,6 +21,13 @@ const BENCHES: Bench[] = [
       return relayTable(await benchRelay())
     },
   },
+  {
+    name: 'worker CPU per submit (wrangler dev stack: workerd process; Hono app in-process, D1 subtracted)',
+    run: async () => {
+      const { benchWorkerCpu, workerCpuTable } = await import('./worker-cpu.ts')
+      return workerCpuTable(await benchWorkerCpu())
+    },
+  },
 ]
 
 const PINNED = 'LICENSEDESK_BENCH_PINNED'
