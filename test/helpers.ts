@@ -37,7 +37,7 @@ export async function startTestStack(name: string, options: TestStackOptions = {
       cronIntervalMs: 0,
       output: { file: join(ARTIFACTS, `${name}-stack.log`) },
       ...options,
-      ports: { worker: await freePort(), proxy: await freePort(), sandbox: await freePort(), ...options.ports },
+      ports: { worker: await freePort(), proxy: await freePort(), sandbox: await freePort(), access: await freePort(), ...options.ports },
     })
   } catch (error) {
     await removeState()

@@ -57,6 +57,13 @@ describe('sandbox config', () => {
     })
   })
 
+  it('reads the Access settings: no front door unless its port is set', () => {
+    expect(readSandboxConfig({}).access).toEqual({ aud: SANDBOX_DEFAULTS.accessAud, sessionSeconds: 86_400, frontDoor: undefined })
+    const { access } = readSandboxConfig({ SANDBOX_ACCESS_PORT: '8790', SANDBOX_ACCESS_UPSTREAM: 'http://127.0.0.1:8787/', SANDBOX_ACCESS_AUD: 'aud-1', SANDBOX_ACCESS_SESSION_SECONDS: '600' })
+    expect(access).toEqual({ aud: 'aud-1', sessionSeconds: 600, frontDoor: { port: 8790, upstream: 'http://127.0.0.1:8787', publicUrl: 'http://127.0.0.1:8790' } })
+    expect(readSandboxConfig({ SANDBOX_ACCESS_PORT: '8790', SANDBOX_ACCESS_UPSTREAM: 'http://127.0.0.1:8787', SANDBOX_ACCESS_PUBLIC_URL: 'http://localhost:8790/' }).access.frontDoor?.publicUrl).toBe('http://localhost:8790')
+  })
+
   it('turns the whitelist off when DINGTALK_ALLOWED_IPS is set but empty', () => {
     expect(readSandboxConfig({ DINGTALK_ALLOWED_IPS: '' }).dingtalk.allowedIps).toEqual([])
   })
@@ -72,6 +79,11 @@ describe('sandbox config', () => {
     ['RESEND_API_KEYS', { RESEND_API_KEYS: 'sk_123' }],
     ['RESEND_RATE_LIMIT', { RESEND_RATE_LIMIT: '-1' }],
     ['SANDBOX_PUBLIC_URL', { SANDBOX_PUBLIC_URL: 'not a url' }],
+    ['SANDBOX_ACCESS_AUD', { SANDBOX_ACCESS_AUD: 'has space' }],
+    ['SANDBOX_ACCESS_SESSION_SECONDS', { SANDBOX_ACCESS_SESSION_SECONDS: '0' }],
+    ['SANDBOX_ACCESS_PORT', { SANDBOX_ACCESS_PORT: 'door' }],
+    ['SANDBOX_ACCESS_UPSTREAM', { SANDBOX_ACCESS_PORT: '8790' }],
+    ['SANDBOX_ACCESS_UPSTREAM', { SANDBOX_ACCESS_PORT: '8790', SANDBOX_ACCESS_UPSTREAM: 'worker' }],
   ])('stops with an error naming %s', (variable, env) => {
     expect(variableOf(() => readSandboxConfig(env))).toBe(variable)
   })

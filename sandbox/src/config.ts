@@ -52,6 +52,15 @@ export type SandboxConfig = Readonly<{
     /** Lifetime of a ticket from connections/open (single use). */
     ticketTtlMs: number
   }>
+  /** Cloudflare Access for the operator console (docs/sandbox.md, "Access"): this origin is the team domain. */
+  access: Readonly<{
+    /** The application's AUD tag the tokens carry. */
+    aud: string
+    /** How long a sign-in lasts (the token's `exp`; Access's default session is 24 h). */
+    sessionSeconds: number
+    /** The front door in front of the worker; undefined = not started. */
+    frontDoor: Readonly<{ port: number; upstream: string; publicUrl: string }> | undefined
+  }>
 }>
 
 export type SandboxEvents = 'http' | 'stream'
@@ -67,6 +76,7 @@ export type SandboxConfigInput = {
   stateFile?: string
   events?: SandboxEvents
   stream?: Partial<SandboxConfig['stream']>
+  access?: { aud?: string; sessionSeconds?: number; frontDoor?: { port?: number; upstream?: string; publicUrl?: string } }
 }
 
 /** Local stand-in values (the launcher may reuse them); never used against the real DingTalk. */
@@ -92,6 +102,9 @@ export const SANDBOX_DEFAULTS = Object.freeze({
   streamRedeliverMs: 60_000,
   streamAttempts: 3,
   streamTicketTtlMs: 60_000,
+  /** The local console application's AUD tag (wrangler.toml's ACCESS_AUD). */
+  accessAud: '5a4e2b0c9d7f1e3a8b6c4d2e0f1a3b5c7d9e1f2a4b6c8d0e2f4a6b8c0d2e4f6a',
+  accessSessionSeconds: 86_400,
 })
 
 const AES_KEY = /^[A-Za-z0-9]{43}$/
@@ -172,7 +185,24 @@ export function defineSandboxConfig(input: SandboxConfigInput = {}): SandboxConf
   if (stream.ticketTtlMs < 1) fail('SANDBOX_STREAM_TICKET_TTL_MS', 'must be at least 1')
 
   const publicUrl = checkUrl('SANDBOX_PUBLIC_URL', input.publicUrl ?? `http://${host}:${port}`).replace(/\/+$/, '')
-  return Object.freeze({ host, port, publicUrl, dingtalk, push, mail, stateFile: input.stateFile || undefined, events, stream })
+
+  const a = input.access ?? {}
+  const aud = a.aud ?? d.accessAud
+  if (!/^[A-Za-z0-9_-]{1,128}$/.test(aud)) fail('SANDBOX_ACCESS_AUD', 'must be 1-128 letters, digits, _ or -')
+  const sessionSeconds = checkCount('SANDBOX_ACCESS_SESSION_SECONDS', a.sessionSeconds ?? d.accessSessionSeconds)
+  if (sessionSeconds < 1) fail('SANDBOX_ACCESS_SESSION_SECONDS', 'must be at least 1')
+  let frontDoor: SandboxConfig['access']['frontDoor']
+  if (a.frontDoor?.port !== undefined) {
+    const doorPort = checkCount('SANDBOX_ACCESS_PORT', a.frontDoor.port, 65_535)
+    if (!a.frontDoor.upstream) fail('SANDBOX_ACCESS_UPSTREAM', 'is required with SANDBOX_ACCESS_PORT (the worker behind the front door)')
+    frontDoor = Object.freeze({
+      port: doorPort,
+      upstream: checkUrl('SANDBOX_ACCESS_UPSTREAM', a.frontDoor.upstream).replace(/\/+$/, ''),
+      publicUrl: new URL(checkUrl('SANDBOX_ACCESS_PUBLIC_URL', a.frontDoor.publicUrl ?? `http://${host}:${doorPort}`)).origin,
+    })
+  }
+  const access = Object.freeze({ aud, sessionSeconds, frontDoor })
+  return Object.freeze({ host, port, publicUrl, dingtalk, push, mail, stateFile: input.stateFile || undefined, events, stream, access })
 }
 
 function list(value: string): string[] {
@@ -225,6 +255,15 @@ export function readSandboxConfig(env: NodeJS.ProcessEnv = process.env): Sandbox
       redeliverMs: integer('SANDBOX_STREAM_REDELIVER_MS', env.SANDBOX_STREAM_REDELIVER_MS),
       attempts: integer('SANDBOX_STREAM_ATTEMPTS', env.SANDBOX_STREAM_ATTEMPTS),
       ticketTtlMs: integer('SANDBOX_STREAM_TICKET_TTL_MS', env.SANDBOX_STREAM_TICKET_TTL_MS),
+    },
+    access: {
+      aud: env.SANDBOX_ACCESS_AUD || undefined,
+      sessionSeconds: integer('SANDBOX_ACCESS_SESSION_SECONDS', env.SANDBOX_ACCESS_SESSION_SECONDS),
+      frontDoor: {
+        port: integer('SANDBOX_ACCESS_PORT', env.SANDBOX_ACCESS_PORT),
+        upstream: env.SANDBOX_ACCESS_UPSTREAM || undefined,
+        publicUrl: env.SANDBOX_ACCESS_PUBLIC_URL || undefined,
+      },
     },
   })
 }

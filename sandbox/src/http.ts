@@ -49,13 +49,15 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 }
 
 // Pages carry no scripts of their own; emails render in sandboxed srcdoc frames under this policy.
-const PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; frame-src 'self'; frame-ancestors 'none'; base-uri 'none'"
+const pageCsp = (formAction: readonly string[]) =>
+  `default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'${formAction.map((origin) => ` ${origin}`).join('')}; frame-src 'self'; frame-ancestors 'none'; base-uri 'none'`
 
-export function sendHtml(res: ServerResponse, status: number, html: string): void {
+/** `formAction`: other origins a form post may end up at (browsers check the redirects too). */
+export function sendHtml(res: ServerResponse, status: number, html: string, options: { formAction?: readonly string[] } = {}): void {
   res.writeHead(status, {
     'content-type': 'text/html; charset=utf-8',
     'content-length': Buffer.byteLength(html),
-    'content-security-policy': PAGE_CSP,
+    'content-security-policy': pageCsp(options.formAction ?? []),
     'x-content-type-options': 'nosniff',
     'referrer-policy': 'no-referrer',
     'cache-control': 'no-store',

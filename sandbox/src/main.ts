@@ -25,6 +25,17 @@ sandbox.server.listen(config.port, config.host, () => {
   )
 })
 
+const door = config.access.frontDoor
+if (sandbox.frontDoor && door) {
+  sandbox.frontDoor.on('error', (error) => {
+    logger.fatal({ err: error }, `the Access front door cannot listen on ${config.host}:${door.port}`)
+    process.exit(1)
+  })
+  sandbox.frontDoor.listen(door.port, config.host, () => {
+    logger.info({ url: door.publicUrl, upstream: door.upstream }, `Access front door listening on http://${config.host}:${door.port}`)
+  })
+}
+
 let stopping = false
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {

@@ -2,6 +2,8 @@
 // mailbox, the pages and the control API. `main.ts` only reads config and listens.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import pino, { type Logger } from 'pino'
+import { createAccess, type Access } from './access/access.ts'
+import { createFrontDoor } from './access/front-door.ts'
 import { createApprovals } from './approvals.ts'
 import type { SandboxConfig } from './config.ts'
 import { defineSandboxConfig } from './config.ts'
@@ -32,7 +34,16 @@ export type SandboxOptions = {
   now?: () => number
 }
 
-export type Sandbox = { server: Server; state: SandboxState; turnstile: TurnstileState; robot: RobotState; close(): Promise<void> }
+export type Sandbox = {
+  server: Server
+  /** The Access front door in front of the worker (its own port); null without `config.access.frontDoor`. */
+  frontDoor: Server | null
+  state: SandboxState
+  turnstile: TurnstileState
+  robot: RobotState
+  access: Access
+  close(): Promise<void>
+}
 
 const MAX_REFRESH_SECONDS = 600
 
@@ -60,6 +71,8 @@ export function buildSandbox({ config, logger = pino({ enabled: false }), now = 
     robotState.messages = []
     robotState.sent = []
   }
+  const access = createAccess(config, now)
+  const frontDoor = config.access.frontDoor ? createFrontDoor({ config, access, now, logger }) : null
   const control = createControlApi({ state, now, approvals, pusher, onChange, onReset })
 
   function page(res: ServerResponse, url: URL): boolean {
@@ -91,6 +104,8 @@ export function buildSandbox({ config, logger = pino({ enabled: false }), now = 
     if (req.method !== 'GET' && req.method !== 'HEAD' && isCrossSite(req)) {
       return sendJson(res, 403, { error: { code: 'SANDBOX_CROSS_SITE', message: 'cross-site requests are refused' } })
     }
+    // Cloudflare Access: this origin is the team domain (certs, sign-in, /_sandbox/access/*).
+    if ((path.startsWith('/cdn-cgi/access/') || path.startsWith('/_sandbox/access/')) && (await access.handle(req, res, url))) return
     if (path === '/emails' || path.startsWith('/emails/')) return mailbox(req, res, url)
     if (path === ROBOT_PATH) return robot(req, res, url)
     if (path === '/_sandbox/robot/messages' && req.method === 'GET') return sendJson(res, 200, { data: [...robotState.messages].reverse() })
@@ -131,7 +146,9 @@ export function buildSandbox({ config, logger = pino({ enabled: false }), now = 
 
   return {
     server,
+    frontDoor,
     state,
+    access,
     turnstile: turnstileState,
     get robot() {
       return robotState
@@ -140,8 +157,10 @@ export function buildSandbox({ config, logger = pino({ enabled: false }), now = 
       await stream.close()
       await pusher.close()
       persistence.flush()
-      server.closeAllConnections()
-      await new Promise<void>((done) => server.close(() => done()))
+      for (const open of frontDoor?.listening ? [server, frontDoor] : [server]) {
+        open.closeAllConnections()
+        await new Promise<void>((done) => open.close(() => done()))
+      }
     },
   }
 }

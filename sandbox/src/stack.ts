@@ -1,4 +1,4 @@
-// The local stack: sandbox (DingTalk + mailbox), egress proxy and worker (wrangler dev, local D1)
+// The local stack: sandbox (DingTalk, mailbox, Turnstile, Access and its front door), egress proxy and worker (wrangler dev, local D1)
 // as real processes on loopback, wired together with generated dev keys. Used by `npm start` and
 // the full-stack tests.
 import { spawn, type ChildProcess } from 'node:child_process'
@@ -7,13 +7,15 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { connect } from 'node:net'
 import { join, resolve } from 'node:path'
 import { loadDevSecrets, toEnvFile } from './dev-keys.ts'
+import { SANDBOX_DEFAULTS } from './config.ts'
 import { SANDBOX_SECRET, SANDBOX_SITEKEY } from './turnstile/keys.ts'
 import { SANDBOX_ROBOT_SECRET, SANDBOX_ROBOT_TOKEN } from './robot/robot.ts'
 
 export type StackOptions = {
   /** Repository root. */
   root: string
-  ports?: { worker?: number; proxy?: number; sandbox?: number }
+  /** `access`: the sandbox's Access front door in front of the worker (the console's way in). */
+  ports?: { worker?: number; proxy?: number; sandbox?: number; access?: number }
   /** Where keys, env files and local D1 live; defaults to `<root>/.dev`. */
   stateDir?: string
   /** The proxy's outbound source address, the only one the sandbox DingTalk accepts. */
@@ -44,7 +46,8 @@ export type ProxySpec = { port: number; egressAddress: string; whitelisted?: boo
 export type StackPart = 'worker' | 'sandbox' | 'proxy' | `proxy:${number}`
 
 export type Stack = {
-  urls: { worker: string; proxy: string; proxies: string[]; sandbox: string; apply: string; console: string; inbox: string; robot: string }
+  /** `admin`: the operator console through the sandbox's Access front door. */
+  urls: { worker: string; proxy: string; proxies: string[]; sandbox: string; apply: string; console: string; inbox: string; robot: string; access: string; admin: string }
   secretsFile: string
   createdSecrets: boolean
   triggerCron(): Promise<void>
@@ -165,7 +168,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const output = options.output ?? 'inherit'
   const sink: Sink =
     output === 'inherit' ? process.stdout : output === 'ignore' ? null : createWriteStream(output.file, { flags: 'a' })
-  const ports = { worker: 8787, proxy: 8788, sandbox: 8789, ...options.ports }
+  const ports = { worker: 8787, proxy: 8788, sandbox: 8789, access: 8790, ...options.ports }
   const proxies: ProxySpec[] = options.proxies ?? [{ port: ports.proxy, egressAddress: options.egressAddress ?? '127.0.0.2' }]
   if (proxies.length === 0) throw new Error('the stack needs at least one proxy')
   const events = options.events ?? 'http'
@@ -181,6 +184,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const proxyUrls = proxies.map((proxy) => `http://127.0.0.1:${proxy.port}`)
   const sandboxUrl = `http://127.0.0.1:${ports.sandbox}`
   const publicOrigin = `http://localhost:${ports.worker}`
+  // The sandbox plays Cloudflare Access: its origin is the team domain, its front door the console's origin.
+  const teamDomain = `http://localhost:${ports.sandbox}`
+  const accessOrigin = `http://localhost:${ports.access}`
 
   const workerEnvFile = join(stateDir, 'worker.env')
   await writeFile(
@@ -204,6 +210,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       // Alerts go to the sandbox mailbox (ALERT_EMAIL in wrangler.toml) and its group robot.
       ALERT_DINGTALK_ROBOT_URL: `http://localhost:${ports.sandbox}/robot/send?access_token=${SANDBOX_ROBOT_TOKEN}`,
       ALERT_DINGTALK_ROBOT_SECRET: SANDBOX_ROBOT_SECRET,
+      ACCESS_TEAM_DOMAIN: teamDomain,
+      ACCESS_CERTS_URL: `${teamDomain}/cdn-cgi/access/certs`,
+      ACCESS_AUD: SANDBOX_DEFAULTS.accessAud,
+      ADMIN_ORIGIN: accessOrigin,
       ...options.env?.worker,
     }),
     { mode: 0o600 },
@@ -280,6 +290,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
             ...(events === 'http' ? { SANDBOX_PUSH_URL: options.pushUrl ?? `${proxyUrls[0]}/dingtalk/events` } : {}),
             SANDBOX_RETRY_DELAYS: (options.pushRetryDelays ?? [10_000, 30_000]).join(','),
             RESEND_API_KEYS: secrets.resendApiKey,
+            SANDBOX_ACCESS_PORT: String(ports.access),
+            SANDBOX_ACCESS_UPSTREAM: workerUrl,
+            SANDBOX_ACCESS_PUBLIC_URL: accessOrigin,
+            SANDBOX_ACCESS_AUD: SANDBOX_DEFAULTS.accessAud,
             ...options.env?.sandbox,
           },
         }),
@@ -399,6 +413,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       console: `http://localhost:${ports.sandbox}/console`,
       inbox: `http://localhost:${ports.sandbox}/inbox`,
       robot: `http://localhost:${ports.sandbox}/robot`,
+      access: accessOrigin,
+      admin: `${accessOrigin}/admin`,
     },
     secretsFile,
     createdSecrets: created,

@@ -17,7 +17,7 @@ function port(name: string, fallback: number): number {
   return value
 }
 
-const ports = { worker: port('WORKER_PORT', 8787), proxy: port('PROXY_PORT', 8788), sandbox: port('SANDBOX_PORT', 8789) }
+const ports = { worker: port('WORKER_PORT', 8787), proxy: port('PROXY_PORT', 8788), sandbox: port('SANDBOX_PORT', 8789), access: port('ACCESS_PORT', 8790) }
 
 console.log('licensedesk: building the page…')
 const build = spawnSync(process.execPath, [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'worker/web/vite.config.ts', '--logLevel', 'warn'], {
@@ -47,8 +47,10 @@ console.log(`
   DingTalk approver console       ${urls.console}
   Mailbox                         ${urls.inbox}
   Alerts: ops mailbox above, and  ${urls.robot}
+  Operator console                ${urls.admin}
+    (through the sandbox's Cloudflare Access: one click signs you in as ops@licensedesk.local)
 
-  worker ${urls.worker}   egress proxy ${urls.proxy}   sandbox ${urls.sandbox}
+  worker ${urls.worker}   egress proxy ${urls.proxy}   sandbox ${urls.sandbox}   Access front door ${urls.access}
   Ctrl-C stops all three.
 `)
 

@@ -22,6 +22,10 @@ function filledConfig(edit: (text: string) => string = (text) => text): string {
     .replace('<PROC-… of the approval template>', 'PROC-9F1C2B7A-44D2-4C1E-9A53-0B7E4E1D2C11')
     .replace('<DingTalk userId of the originator>', '0706600569779')
     .replace('<Turnstile sitekey of the portal>', '0x4AAAAAAAB1c2d3e4f5g6h7')
+    .replace('https://<team name>.cloudflareaccess.com', 'https://hypermotion.cloudflareaccess.com')
+    .replace('<AUD tag of the Access application>', '32eafc7626e974616deaf0dc3ce63d7bcbed58a2731e84d06bc3cdf1b53c4228')
+    .replace('<operator emails, comma-separated>', 'li.lei@hypermotion.cn, wang.fang@hypermotion.cn')
+    .replace('<viewer emails, comma-separated, or empty>', '*@support.hypermotion.cn')
     .replace(/database_id = "0{8}-0{4}-4000-8000-0{12}"\nmigrations_dir/, 'database_id = "5c0b3f52-8d3e-4f55-9f0e-2a1b7c3d9e10"\nmigrations_dir')
     .replace(/service_id = "0{8}-0{4}-4000-8000-0{12}"/, 'service_id = "8a7d1f00-3c2b-4a1e-bb6d-5f4e3d2c1b0a"')
   text = edit(head + tail)
@@ -40,7 +44,7 @@ describe('the deploy preflight', () => {
   it("refuses the repository's production environment, naming each placeholder", () => {
     const settings = problemsOf(REPO_CONFIG, 'production').map((problem) => problem.setting)
     expect(settings).toEqual(
-      expect.arrayContaining(['vars.PUBLIC_ORIGIN', 'vars.MAIL_FROM', 'vars.ALERT_EMAIL', 'vars.DINGTALK_PROCESS_CODE', 'vars.DINGTALK_ORIGINATOR_USER_ID', 'vpc_services.EGRESS', 'd1_databases.DB', 'routes']),
+      expect.arrayContaining(['vars.PUBLIC_ORIGIN', 'vars.MAIL_FROM', 'vars.ALERT_EMAIL', 'vars.DINGTALK_PROCESS_CODE', 'vars.DINGTALK_ORIGINATOR_USER_ID', 'vars.ACCESS_TEAM_DOMAIN', 'vars.ACCESS_AUD', 'vars.ADMIN_OPERATORS', 'vars.ADMIN_VIEWERS', 'vpc_services.EGRESS', 'd1_databases.DB', 'routes']),
     )
   })
 
@@ -58,6 +62,15 @@ describe('the deploy preflight', () => {
     const problems = problemsOf(file, 'production')
     expect(problems.map((problem) => problem.setting).sort()).toEqual(['ratelimits.SUBMIT_RATE_LIMITER', 'vars.POLL_BATCH', 'vars.RESEND_BASE_URL', 'vars.RESEND_BASE_URL'].sort())
     expect(problems.find((problem) => problem.setting === 'vars.POLL_BATCH')?.problem).toMatch(/not inherited/)
+  })
+
+  it('asks for an https Access team domain and at least one console operator', () => {
+    const file = filledConfig((text) =>
+      text
+        .replace('ACCESS_TEAM_DOMAIN = "https://hypermotion.cloudflareaccess.com"', 'ACCESS_TEAM_DOMAIN = "http://hypermotion.cloudflareaccess.com"')
+        .replace('ADMIN_OPERATORS = "li.lei@hypermotion.cn, wang.fang@hypermotion.cn"', 'ADMIN_OPERATORS = " "'),
+    )
+    expect(problemsOf(file, 'production').map((problem) => problem.setting).sort()).toEqual(['vars.ACCESS_TEAM_DOMAIN', 'vars.ADMIN_OPERATORS'])
   })
 
   it('names every required secret that wrangler secret list lacks', () => {

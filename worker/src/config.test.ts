@@ -41,4 +41,28 @@ describe('config', () => {
     expect((await refusal({ ALERT_DINGTALK_ROBOT_URL: undefined, ALERT_DINGTALK_ROBOT_SECRET: 'SECx' })).message).toContain('ALERT_DINGTALK_ROBOT_URL')
     expect((await refusal({ ALERT_DINGTALK_ROBOT_URL: 'not a url' })).message).toContain('ALERT_DINGTALK_ROBOT_URL')
   })
+
+  it('reads the console settings: certs URL and console origin default from the team domain and PUBLIC_ORIGIN', async () => {
+    const { access } = await withVars({ ACCESS_TEAM_DOMAIN: 'https://hypermotion.cloudflareaccess.com/', ACCESS_CERTS_URL: undefined, ADMIN_ORIGIN: undefined, ADMIN_OPERATORS: 'Ops@HyperMotion.cn, *@sre.hypermotion.cn', ADMIN_VIEWERS: '' })
+    expect(access.teamDomain).toBe('https://hypermotion.cloudflareaccess.com')
+    expect(access.certsUrl).toBe('https://hypermotion.cloudflareaccess.com/cdn-cgi/access/certs')
+    expect(access.consoleOrigin).toBe(env.PUBLIC_ORIGIN)
+    expect(access.operators).toEqual([{ kind: 'email', email: 'ops@hypermotion.cn' }, { kind: 'domain', domain: 'sre.hypermotion.cn' }])
+    expect(access.viewers).toEqual([])
+  })
+
+  it.each([
+    ['ACCESS_TEAM_DOMAIN', undefined],
+    ['ACCESS_TEAM_DOMAIN', 'https://hypermotion.cloudflareaccess.com/cdn-cgi'],
+    ['ACCESS_AUD', ''],
+    ['ACCESS_AUD', 'tag-one, tag-two'],
+    ['ACCESS_CERTS_URL', 'not a url'],
+    ['ADMIN_ORIGIN', 'https://licenses.hypermotion.cn/admin'],
+    ['ADMIN_OPERATORS', 'ops@hypermotion.cn, ops'],
+    ['ADMIN_VIEWERS', '*@*'],
+    ['ADMIN_VIEWERS', 'Ops <ops@hypermotion.cn>'],
+  ])('refuses %s=%j, naming it', async (name, value) => {
+    const error = await refusal({ [name]: value })
+    expect(error.variable).toBe(name)
+  })
 })

@@ -7,6 +7,7 @@ import { ConfigError } from './errors.ts'
 import type { Bindings } from './env.ts'
 import { parseFormLabels, type FormLabels } from './dingtalk/form.ts'
 import { importStatusTokenKey } from './status-token.ts'
+import { parseStaffList, type StaffPattern } from './staff.ts'
 
 export const LOCALES = ['zh-CN', 'en'] as const
 export type Locale = (typeof LOCALES)[number]
@@ -61,6 +62,19 @@ export type Config = Readonly<{
   workerSigningKey: SigningKey
   proxyPublicKeys: PublicKeySet
   licenseSigningKey: LicenseSigningKey
+  /** The operator console behind Cloudflare Access (docs/console.md). */
+  access: Readonly<{
+    /** The team domain: the tokens' `iss`, e.g. https://hypermotion.cloudflareaccess.com. */
+    teamDomain: string
+    /** The Access application's AUD tag: must be in the tokens' `aud`. */
+    aud: string
+    /** The team's signing keys (JWKS). */
+    certsUrl: string
+    /** The only `Origin` the console's actions are accepted from. */
+    consoleOrigin: string
+    operators: readonly StaffPattern[]
+    viewers: readonly StaffPattern[]
+  }>
   /** HMAC-SHA256 key deriving the applicants' status tokens (status-token.ts). */
   statusTokenKey: CryptoKey
   /** The JWK Set served at /.well-known/jwks.json and its serialised form. */
@@ -207,6 +221,32 @@ function alertsOf(env: Bindings): Config['alerts'] {
   })
 }
 
+function origin(env: Bindings, name: keyof Bindings): string {
+  const value = url(env, name)
+  if (new URL(value).origin !== value) throw new ConfigError(name, 'must be an origin (no path)')
+  return value
+}
+
+function staffList(env: Bindings, name: 'ADMIN_OPERATORS' | 'ADMIN_VIEWERS'): StaffPattern[] {
+  const list = parseStaffList(env[name])
+  if (!list) throw new ConfigError(name, 'must be a comma-separated list of email addresses or *@domain patterns')
+  return list
+}
+
+function accessOf(env: Bindings, publicOrigin: string): Config['access'] {
+  const teamDomain = origin(env, 'ACCESS_TEAM_DOMAIN')
+  const aud = required(env, 'ACCESS_AUD')
+  if (/\s|,/.test(aud)) throw new ConfigError('ACCESS_AUD', 'must be one AUD tag')
+  return Object.freeze({
+    teamDomain,
+    aud,
+    certsUrl: env.ACCESS_CERTS_URL?.trim() ? url(env, 'ACCESS_CERTS_URL') : `${teamDomain}/cdn-cgi/access/certs`,
+    consoleOrigin: env.ADMIN_ORIGIN?.trim() ? origin(env, 'ADMIN_ORIGIN') : publicOrigin,
+    operators: Object.freeze(staffList(env, 'ADMIN_OPERATORS')),
+    viewers: Object.freeze(staffList(env, 'ADMIN_VIEWERS')),
+  })
+}
+
 // A status token is only as strong as this secret: at least 32 characters (about 190 bits when random).
 const MIN_STATUS_TOKEN_SECRET = 32
 
@@ -227,8 +267,7 @@ export async function parseConfig(env: Bindings): Promise<Config> {
   const quantityMax = integer(env, 'QUANTITY_MAX', quantityMin, 1_000_000_000)
   const formLabels = parseFormLabels(json(env, 'DINGTALK_FORM_LABELS', '{}'))
   if (!formLabels) throw new ConfigError('DINGTALK_FORM_LABELS', 'must map field names to non-empty labels')
-  const publicOrigin = url(env, 'PUBLIC_ORIGIN')
-  if (new URL(publicOrigin).origin !== publicOrigin) throw new ConfigError('PUBLIC_ORIGIN', 'must be an origin (no path)')
+  const publicOrigin = origin(env, 'PUBLIC_ORIGIN')
 
   const licenseSigningKey = await key('LICENSE_PRIVATE_JWK', importLicenseSigningKey, env)
   let jwks: JSONWebKeySet
@@ -278,6 +317,7 @@ export async function parseConfig(env: Bindings): Promise<Config> {
     workerSigningKey: await key('WORKER_PRIVATE_JWK', (t) => importSigningKey(t, 'WORKER_PRIVATE_JWK'), env),
     proxyPublicKeys: await key('PROXY_PUBLIC_JWK', (t) => importPublicKeys(t, 'PROXY_PUBLIC_JWK'), env),
     licenseSigningKey,
+    access: accessOf(env, publicOrigin),
     statusTokenKey: await importStatusTokenKey(statusTokenSecret(env)),
     jwks,
     jwksJson: JSON.stringify(jwks),

@@ -1,6 +1,7 @@
 // The worker's bindings (wrangler.toml vars, secrets, D1, rate limiter) and the Hono context type.
 import type { Config } from './config.ts'
 import type { Logger } from './log.ts'
+import type { Staff } from './staff.ts'
 
 export type Bindings = {
   DB: D1Database
@@ -56,6 +57,14 @@ export type Bindings = {
   ALERT_NO_PROXY_AFTER_MS?: string
   ALERT_BACKLOG_AFTER_MS?: string
   DINGTALK_PUSH_MONTHLY_BUDGET?: string
+  /** The operator console behind Cloudflare Access (docs/console.md). */
+  ACCESS_TEAM_DOMAIN: string
+  ACCESS_AUD: string
+  ACCESS_CERTS_URL?: string
+  ADMIN_OPERATORS?: string
+  ADMIN_VIEWERS?: string
+  /** The console's origin when it is not PUBLIC_ORIGIN (locally: the sandbox's Access front door). */
+  ADMIN_ORIGIN?: string
   /** debug | info (default) | warn | error */
   LOG_LEVEL?: string
 }
@@ -67,3 +76,6 @@ export type AppVariables = {
 }
 
 export type AppEnv = { Bindings: Bindings; Variables: AppVariables }
+
+/** Routes behind the Access guard (routes/admin/): the verified person is known. */
+export type StaffEnv = { Bindings: Bindings; Variables: AppVariables & { staff: Staff } }

@@ -20,6 +20,12 @@ export type ErrorCode =
   | 'TURNSTILE_REQUIRED'
   | 'TURNSTILE_FAILED'
   | 'TURNSTILE_UNAVAILABLE'
+  | 'ACCESS_REQUIRED'
+  | 'ACCESS_INVALID'
+  | 'ACCESS_FORBIDDEN'
+  | 'ACCESS_UNAVAILABLE'
+  | 'ROLE_OPERATOR_REQUIRED'
+  | 'CROSS_SITE_REFUSED'
   | 'CONFIG_INVALID'
   | 'INTERNAL_ERROR'
 
@@ -43,6 +49,12 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   'TURNSTILE_REQUIRED',
   'TURNSTILE_FAILED',
   'TURNSTILE_UNAVAILABLE',
+  'ACCESS_REQUIRED',
+  'ACCESS_INVALID',
+  'ACCESS_FORBIDDEN',
+  'ACCESS_UNAVAILABLE',
+  'ROLE_OPERATOR_REQUIRED',
+  'CROSS_SITE_REFUSED',
   'CONFIG_INVALID',
   'INTERNAL_ERROR',
 ]
@@ -197,6 +209,41 @@ export class DingTalkRejectedError extends AppError {
     super('DINGTALK_REJECTED', 502, message)
     this.upstreamCode = upstreamCode
     this.upstreamStatus = upstreamStatus
+  }
+}
+
+const ACCESS_MESSAGES = {
+  ACCESS_REQUIRED: 'sign in through Cloudflare Access first',
+  ACCESS_INVALID: 'the Access token is not valid; sign in again',
+  ACCESS_FORBIDDEN: 'this Access identity is not on the console staff',
+  ACCESS_UNAVAILABLE: "Cloudflare Access's signing keys cannot be fetched now; try again in a minute",
+} as const
+
+/**
+ * The operator console's door (access.ts): no Access token, a token that does not verify, a
+ * verified identity that is neither operator nor viewer, or Access's keys out of reach.
+ */
+export class AccessError extends AppError {
+  /** Why, for the log only (a jose code or claim); never sent. */
+  readonly reason?: string
+  constructor(code: keyof typeof ACCESS_MESSAGES, options?: { reason?: string; cause?: unknown }) {
+    const status = code === 'ACCESS_FORBIDDEN' ? 403 : code === 'ACCESS_UNAVAILABLE' ? 503 : 401
+    super(code, status, ACCESS_MESSAGES[code], { cause: options?.cause })
+    this.reason = options?.reason
+  }
+}
+
+/** A viewer attempted one of the console's actions. */
+export class OperatorRequiredError extends AppError {
+  constructor() {
+    super('ROLE_OPERATOR_REQUIRED', 403, 'only operators may do this; viewers can look, not act')
+  }
+}
+
+/** A state-changing console request whose `Origin` is missing or not the console's own. */
+export class CrossSiteError extends AppError {
+  constructor() {
+    super('CROSS_SITE_REFUSED', 403, 'this request must come from the console page itself')
   }
 }
 

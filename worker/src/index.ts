@@ -4,6 +4,8 @@ import { runScheduled } from './cron.ts'
 import type { AppEnv, Bindings } from './env.ts'
 import { NotFoundError } from './errors.ts'
 import { errorResponse, requestContext, withConfig } from './http.ts'
+import { adminApi } from './routes/admin/api.ts'
+import { adminPage } from './routes/admin/page.ts'
 import { applications } from './routes/applications.ts'
 import { config } from './routes/config.ts'
 import { health } from './routes/health.ts'
@@ -22,6 +24,9 @@ const app = new Hono<AppEnv>()
   .route('/.well-known', wellKnown)
   .route('/internal/events', internalEvents)
   .route('/internal/proxy-check', internalProxyCheck)
+  // The operator console, behind Cloudflare Access (docs/console.md).
+  .route('/admin', adminPage)
+  .route('/api/admin', adminApi)
 
 app.onError(errorResponse)
 app.notFound((c) => errorResponse(new NotFoundError(), c))

@@ -39,6 +39,21 @@ export function pageCsp(mode: BuildMode): Csp {
 /** JSON answers: nothing to load, nothing may frame them. */
 export const API_CSP: Csp = { defaultSrc: ["'none'"], frameAncestors: ["'none'"] }
 
+/**
+ * The operator console's pages, rendered by the worker (routes/admin/page.ts): no script at all,
+ * only the page's own inline stylesheet, allowed by its SHA-256 hash.
+ */
+export function consolePageCsp(styleHash: string): Csp {
+  return {
+    defaultSrc: ["'none'"],
+    styleSrc: [`'sha256-${styleHash}'`],
+    imgSrc: ["'self'", 'data:'],
+    formAction: ["'self'"],
+    baseUri: ["'none'"],
+    frameAncestors: ["'none'"],
+  }
+}
+
 /** Headers both kinds of response carry, by their wire names. */
 export const COMMON_HEADERS: Readonly<Record<string, string>> = {
   'Strict-Transport-Security': HSTS,
@@ -58,9 +73,13 @@ export function cspValue(policy: Csp): string {
     .join('; ')
 }
 
-/** For the worker's own responses. */
+/**
+ * For the worker's own responses. A handler that sets its own Content-Security-Policy (the
+ * console's pages) keeps it; every other response gets API_CSP.
+ */
 export function apiSecurityHeaders(): MiddlewareHandler {
   return secureHeaders({
+    overwrite: false,
     contentSecurityPolicy: API_CSP,
     strictTransportSecurity: HSTS,
     xFrameOptions: 'DENY',

@@ -1,0 +1,34 @@
+// The sandbox's Cloudflare Access sign-in page (`/cdn-cgi/access/login/<app host>`): one click for
+// the local operator or viewer, or any email typed in. Each is a plain form post back here.
+import { html, layout } from './layout.ts'
+
+export type LoginPageOptions = {
+  /** The application's host (the front door), as Access names the app being signed in to. */
+  appHost: string
+  action: string
+  redirectUrl: string
+  /** The identities offered with one click, with what the local worker makes of them. */
+  quick: readonly { email: string; note: string }[]
+  notice?: string
+  email?: string
+}
+
+export function accessLoginPage(options: LoginPageOptions): string {
+  const hidden = html`<input type="hidden" name="redirect_url" value="${options.redirectUrl}">`
+  const body = html`<h1>Sign in to ${options.appHost}</h1>
+<p class="muted">Cloudflare Access, played by the sandbox: it signs an application token for the identity you choose, as Access does once your identity provider has let you in. The worker verifies that token itself.</p>
+${options.notice ? html`<p class="bad" role="alert">${options.notice}</p>` : ''}
+<article>
+<h2>Quick sign-in</h2>
+<div class="actions">
+${options.quick.map((identity, index) => html`<form method="post" action="${options.action}">${hidden}<input type="hidden" name="email" value="${identity.email}"><button type="submit"${index === 0 ? html` class="approve"` : ''}>Sign in as ${identity.email}</button></form>`)}
+</div>
+<dl>${options.quick.map((identity) => html`<dt>${identity.email}</dt><dd>${identity.note}</dd>`)}</dl>
+</article>
+<article>
+<h2>Another identity</h2>
+<form method="post" action="${options.action}" class="toolbar">${hidden}<label for="access-email">Email</label><input id="access-email" name="email" type="text" inputmode="email" autocomplete="email" required value="${options.email ?? ''}"><button type="submit">Sign in</button></form>
+<p class="muted">Anyone the worker's ADMIN_OPERATORS and ADMIN_VIEWERS do not name gets 403 ACCESS_FORBIDDEN.</p>
+</article>`
+  return layout({ title: 'Cloudflare Access sign-in' }, body)
+}
