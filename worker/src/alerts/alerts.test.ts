@@ -11,7 +11,7 @@ import { createMailer } from '../mail/mailer.ts'
 import { ALERT_CODES } from './catalog.ts'
 import { robotSignature, sendAlertNotices } from './notify.ts'
 import { evaluateAlertRules } from './rules.ts'
-import { raiseAlert, raiseAlertStatements, resolveAlert } from './store.ts'
+import { raiseAlert, raiseAlertStatements, resolveAlert, resolveAlertStatements } from './store.ts'
 
 let fake: FakeUpstream
 beforeEach(async () => {
@@ -40,6 +40,16 @@ describe('alerts: raised once, resolved once', () => {
     await raiseAlert(d, { code: 'SUBMIT_BACKLOG', now: now + 20 })
     expect(await alertOf('SUBMIT_BACKLOG')).toMatchObject({ state: 'firing', fires: 2, occurrences: 1 })
     expect((await noticesOf('SUBMIT_BACKLOG')).map((n) => n.kind)).toEqual(['firing', 'resolved', 'firing'])
+  })
+
+  it('writes no row when a resolved (or never raised) alert is resolved again, as every cron run does', async () => {
+    const d = await deps()
+    await raiseAlert(d, { code: 'SUBMIT_BACKLOG', now: 1 })
+    await resolveAlert(d, { code: 'SUBMIT_BACKLOG', now: 2 })
+    for (const code of ['SUBMIT_BACKLOG', 'KEY_MISMATCH'] as const) {
+      const results = await env.DB.batch(resolveAlertStatements(d, { code, now: 3 }))
+      expect(results.map((r) => r.meta.rows_written ?? r.meta.changes), code).toEqual(results.map(() => 0))
+    }
   })
 
   it('raises with a transition only when its event was written (whenEvent)', async () => {

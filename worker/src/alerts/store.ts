@@ -51,7 +51,10 @@ function noticeStatements(db: D1Database, code: string, subject: string, channel
       )
       .bind(code, subject, channel, now),
   )
-  const mark = db.prepare(`UPDATE alerts SET notified = fires || ':' || state WHERE code = ?1 AND subject = ?2`).bind(code, subject)
+  // Conditional, so a rule evaluated every minute writes no row while nothing changes (D1 bills rows written).
+  const mark = db
+    .prepare(`UPDATE alerts SET notified = fires || ':' || state WHERE code = ?1 AND subject = ?2 AND notified <> fires || ':' || state`)
+    .bind(code, subject)
   return [...queue, mark]
 }
 
@@ -83,16 +86,22 @@ export async function raiseAlert(deps: AlertDeps, input: AlertInput): Promise<vo
   deps.log?.error(`alert ${input.code}: ${ALERTS[input.code].title}`, { alert: input.code, subject: subjectOf(input.subject), ...input.details })
 }
 
-/** Resolves a firing alert (queuing a "resolved" notice); nothing happens if it is not firing. */
-export async function resolveAlert(deps: AlertDeps, input: Omit<AlertInput, 'details'>): Promise<boolean> {
+/** Statements that resolve an alert if it is firing (see resolveAlert); they write no row otherwise. */
+export function resolveAlertStatements(deps: AlertDeps, input: Omit<AlertInput, 'details'>): D1PreparedStatement[] {
   const { db, config } = deps
   const subject = subjectOf(input.subject)
-  const [update] = await db.batch([
+  return [
     db
       .prepare(`UPDATE alerts SET state = 'resolved', resolved_at = ?3 WHERE code = ?1 AND subject = ?2 AND state = 'firing'`)
       .bind(input.code, subject, input.now),
     ...noticeStatements(db, input.code, subject, alertChannels(config), input.now),
-  ])
+  ]
+}
+
+/** Resolves a firing alert (queuing a "resolved" notice); nothing happens if it is not firing. */
+export async function resolveAlert(deps: AlertDeps, input: Omit<AlertInput, 'details'>): Promise<boolean> {
+  const subject = subjectOf(input.subject)
+  const [update] = await deps.db.batch(resolveAlertStatements(deps, input))
   const resolved = (update?.meta.changes ?? 0) > 0
   if (resolved) deps.log?.info(`alert ${input.code} resolved`, { alert: input.code, subject })
   return resolved
