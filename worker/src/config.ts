@@ -74,6 +74,8 @@ export type Config = Readonly<{
     consoleOrigin: string
     operators: readonly StaffPattern[]
     viewers: readonly StaffPattern[]
+    /** The attention list shows `pending_approval` applications older than this (ms). */
+    pendingAttentionMs: number
   }>
   /** HMAC-SHA256 key deriving the applicants' status tokens (status-token.ts). */
   statusTokenKey: CryptoKey
@@ -244,6 +246,7 @@ function accessOf(env: Bindings, publicOrigin: string): Config['access'] {
     consoleOrigin: env.ADMIN_ORIGIN?.trim() ? origin(env, 'ADMIN_ORIGIN') : publicOrigin,
     operators: Object.freeze(staffList(env, 'ADMIN_OPERATORS')),
     viewers: Object.freeze(staffList(env, 'ADMIN_VIEWERS')),
+    pendingAttentionMs: integer(env, 'ADMIN_PENDING_DAYS', 1, 365, 3) * 86_400_000,
   })
 }
 

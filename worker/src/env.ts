@@ -65,6 +65,8 @@ export type Bindings = {
   ADMIN_VIEWERS?: string
   /** The console's origin when it is not PUBLIC_ORIGIN (locally: the sandbox's Access front door). */
   ADMIN_ORIGIN?: string
+  /** The console's attention list: `pending_approval` longer than this many days. */
+  ADMIN_PENDING_DAYS?: string
   /** debug | info (default) | warn | error */
   LOG_LEVEL?: string
 }

@@ -1,9 +1,13 @@
-// /api/admin: the console's JSON API behind the Access guard. For now only the two proof points of
-// the guard (docs/api.md, "Operator console"); the console's real endpoints come later.
+// /api/admin: the console's JSON API behind the Access guard (docs/api.md, "Admin API"): the guard's
+// two proof points and the read API of the console's views; its actions come later.
 import { Hono } from 'hono'
 import { limitBody, parseJsonObject } from '../../body.ts'
 import type { StaffEnv } from '../../env.ts'
+import { adminApplications } from './applications.ts'
+import { adminAttention } from './attention.ts'
 import { guardActions, requireStaff } from './guard.ts'
+import { adminHealth } from './health.ts'
+import { adminLicenses } from './licenses.ts'
 
 export const adminApi = new Hono<StaffEnv>()
   .use(requireStaff())
@@ -15,3 +19,7 @@ export const adminApi = new Hono<StaffEnv>()
     parseJsonObject(await c.req.text())
     return c.json({ pong: true, by: c.var.staff.email })
   })
+  .route('/applications', adminApplications)
+  .route('/attention', adminAttention)
+  .route('/health', adminHealth)
+  .route('/', adminLicenses)

@@ -48,7 +48,7 @@ export const adminPage = new Hono<StaffEnv>().use(requireStaff()).get('/', async
 <dt>Role</dt><dd><span class="role" data-testid="staff-role">${role}</span> <span class="muted">${ROLE_HINT[role]}</span></dd>
 </dl>
 </section>
-<p class="muted">Verified by the worker from the Cloudflare Access token. The console's views and actions are not built yet.</p>
+<p class="muted">Verified by the worker from the Cloudflare Access token. The console's pages and actions are not built yet; its read API is (/api/admin/applications, /attention, /health, /licenses).</p>
 <p><a href="/cdn-cgi/access/logout">Sign out</a></p>
 </main>
 </body>
