@@ -118,6 +118,7 @@ describe('the console views over seeded applications', () => {
   let delivered: Seeded
   let rejected: Seeded
   let pending: Seeded
+  let again: Seeded
   let instanceId: string
 
   async function seed(overrides: Record<string, unknown> = {}): Promise<Seeded> {
@@ -128,7 +129,7 @@ describe('the console views over seeded applications', () => {
   }
 
   beforeAll(async () => {
-    ;[delivered, rejected, pending] = await Promise.all([seed({ validityDays: 30 }), seed({ company: 'Rejected Works' }), seed({ company: 'Pending & Sons' })])
+    ;[delivered, rejected, pending, again] = await Promise.all([seed({ validityDays: 30 }), seed({ company: 'Rejected Works' }), seed({ company: 'Pending & Sons' }), seed()])
     instanceId = await decideInSandbox(stack, delivered.id, 'approve')
     await decideInSandbox(stack, rejected.id, 'reject')
     const statusUrl = (delivered as Seeded & { statusUrl: string }).statusUrl
@@ -196,6 +197,10 @@ describe('the console views over seeded applications', () => {
 
     await page.getByRole('navigation').getByRole('link', { name: 'Needs attention' }).click()
     await page.getByRole('heading', { name: 'Failed applications' }).waitFor()
+    // The same company twice within 30 days: both applications, linked.
+    const repeats = page.getByRole('region', { name: /^Repeated companies/ })
+    await repeats.getByRole('link', { name: delivered.id }).waitFor()
+    expect(await repeats.getByRole('link', { name: again.id }).count()).toBe(1)
     await page.getByRole('navigation').getByRole('link', { name: 'Health' }).click()
     await page.getByRole('heading', { name: 'Egress proxies' }).waitFor()
     expect(await page.getByRole('table').filter({ hasText: 'Egress address' }).getByRole('row').count()).toBeGreaterThan(1)

@@ -126,7 +126,6 @@ const zhCN = {
   'attention.repeatCompanies': '近 {days} 天重复的公司',
   'attention.shown': '显示 {shown} / 共 {count} 条',
   'attention.clear': '目前没有需要处理的事项。',
-  'attention.key': '特征码 / 公司',
   'attention.count': '申请数',
   'attention.applications': '申请',
 
@@ -286,7 +285,6 @@ export const CONSOLE_MESSAGES = defineMessages(zhCN, {
   'attention.repeatCompanies': 'Repeated companies, last {days} days',
   'attention.shown': '{shown} of {count} shown',
   'attention.clear': 'Nothing needs attention right now.',
-  'attention.key': 'Feature code / company',
   'attention.count': 'Applications',
   'attention.applications': 'Application numbers',
 
