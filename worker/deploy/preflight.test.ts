@@ -114,4 +114,18 @@ describe('the asset headers a deploy build ships', () => {
     expect(deploy).not.toMatch(/localhost|127\.0\.0\.1|unsafe-inline|unsafe-eval/)
     expect(assetHeadersFile('local')).toContain('http://localhost:*')
   })
+
+  it('include the console page, which the worker serves under its own CSP: own scripts only, no Turnstile', async () => {
+    const { CONSOLE_CSP, cspValue } = await import('../src/security-headers.ts')
+    const csp = cspValue(CONSOLE_CSP)
+    expect(csp).toContain("script-src 'self';")
+    expect(csp).toContain("frame-ancestors 'none'")
+    expect(csp).not.toMatch(/localhost|127\.0\.0\.1|unsafe-inline|unsafe-eval|challenges\.cloudflare\.com/)
+    // Built to admin/index.html, under /admin/*, which runs the worker (and its Access guard) first.
+    const { default: config } = await import('../web/vite.config.ts')
+    const input = (config as { build: { rollupOptions: { input: Record<string, string> } } }).build.rollupOptions.input
+    expect(input.admin).toMatch(/worker\/web\/admin\/index\.html$/)
+    const wrangler = await import('node:fs').then((fs) => fs.readFileSync(new URL('../../wrangler.toml', import.meta.url), 'utf8'))
+    expect(wrangler).toMatch(/run_worker_first = \[[^\]]*"\/admin\/\*"/)
+  })
 })

@@ -1,4 +1,5 @@
-// Builds the customer page (apply, status) into dist/web, which the worker serves as static assets.
+// Builds the customer page (apply, status) and the operator console into dist/web, which the worker
+// serves as static assets. Two entries, so the console's code never loads for applicants.
 import { fileURLToPath } from 'node:url'
 import vue from '@vitejs/plugin-vue'
 import { defineConfig, type Plugin } from 'vite'
@@ -32,6 +33,13 @@ export default defineConfig({
   build: {
     outDir: fileURLToPath(new URL('../../dist/web', import.meta.url)),
     emptyOutDir: true,
+    rollupOptions: {
+      input: {
+        apply: fileURLToPath(new URL('index.html', import.meta.url)),
+        // dist/web/admin/index.html: under /admin/*, which runs the worker (and its Access guard) first.
+        admin: fileURLToPath(new URL('admin/index.html', import.meta.url)),
+      },
+    },
     // One small chunk: the modulepreload polyfill would only add bytes.
     modulePreload: { polyfill: false },
   },
