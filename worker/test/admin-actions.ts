@@ -9,8 +9,8 @@ export const CONSOLE_ORIGIN = 'http://localhost:8787' // PUBLIC_ORIGIN in wrangl
 
 export type ActionStack = { access: FakeAccess; upstream: FakeUpstream; act: (id: string, action: string, body: unknown, email?: string) => Promise<Response> }
 
-export async function startActionStack(): Promise<ActionStack> {
-  const access = await FakeAccess.start()
+export async function startActionStack(vars: Partial<Cloudflare.Env> = {}): Promise<ActionStack> {
+  const access = await FakeAccess.start(vars)
   const upstream = new FakeUpstream()
   vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
     const request = new Request(input, init)

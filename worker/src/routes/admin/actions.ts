@@ -4,10 +4,12 @@
 // the response, and cron completes it otherwise.
 import { Hono, type Context } from 'hono'
 import { resendLicense } from '../../actions/resend.ts'
+import { resubmitApplication, submitNow } from '../../actions/resubmit.ts'
 import { limitBody, parseJsonObject } from '../../body.ts'
 import { getApplication, type Application } from '../../db/applications.ts'
 import type { StaffEnv } from '../../env.ts'
 import { NotFoundError, ValidationError } from '../../errors.ts'
+import { dingtalkFor } from '../../dingtalk/egress.ts'
 import { errorFields } from '../../log.ts'
 import { createMailer } from '../../mail/mailer.ts'
 import { processOutbox } from '../../outbox.ts'
@@ -34,6 +36,21 @@ export const adminActions = new Hono<StaffEnv>()
     c.executionCtx.waitUntil(
       processOutbox({ db: c.env.DB, config, mailer, log, now }, { applicationId: app.id }).catch((err) =>
         log.error('outbox after a resend failed; cron will retry', errorFields(err)),
+      ),
+    )
+    return c.json({ applicationId: app.id, ...result }, result.duplicate ? 200 : 202)
+  })
+  .post('/:id/resubmit', limitBody(), async (c) => {
+    const { config, log, staff } = c.var
+    const { app, body } = await target(c)
+    const input = readActionInput(body)
+    const now = Date.now()
+    const result = await resubmitApplication({ db: c.env.DB, now, operator: staff.email }, app, input)
+    log.info('operator resubmit', { applicationId: app.id, operator: staff.email, from: app.status, duplicate: result.duplicate })
+    const dingtalk = dingtalkFor(c.env, config, c.var.requestId)
+    c.executionCtx.waitUntil(
+      submitNow({ db: c.env.DB, config, dingtalk, log, now }, app.id).catch((err) =>
+        log.error('submit after a resubmit failed; cron will retry', errorFields(err)),
       ),
     )
     return c.json({ applicationId: app.id, ...result }, result.duplicate ? 200 : 202)
