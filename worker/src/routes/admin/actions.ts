@@ -5,6 +5,7 @@
 import { Hono, type Context } from 'hono'
 import { resendLicense } from '../../actions/resend.ts'
 import { resubmitApplication, submitNow } from '../../actions/resubmit.ts'
+import { withdrawApplication } from '../../actions/withdraw.ts'
 import { limitBody, parseJsonObject } from '../../body.ts'
 import { getApplication, type Application } from '../../db/applications.ts'
 import type { StaffEnv } from '../../env.ts'
@@ -54,4 +55,12 @@ export const adminActions = new Hono<StaffEnv>()
       ),
     )
     return c.json({ applicationId: app.id, ...result }, result.duplicate ? 200 : 202)
+  })
+  .post('/:id/withdraw', limitBody(), async (c) => {
+    const { log, staff } = c.var
+    const { app, body } = await target(c)
+    const input = readActionInput(body)
+    const result = await withdrawApplication({ db: c.env.DB, now: Date.now(), operator: staff.email }, app, input)
+    log.info('operator withdraw', { applicationId: app.id, operator: staff.email, from: app.status, duplicate: result.duplicate })
+    return c.json({ applicationId: app.id, ...result })
   })
