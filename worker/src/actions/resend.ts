@@ -8,9 +8,8 @@ import { getEventByDedupeKey, insertEventStatement } from '../db/events.ts'
 import { getLicenseByApplication } from '../db/licenses.ts'
 import { ActionRefusedError, IdempotencyKeyReusedError } from '../errors.ts'
 import { newDeliveryId, newEventId } from '../ids.ts'
-import { actionDedupeKey, type ActionInput } from '../routes/admin/action-input.ts'
+import { actionDedupeKey, type ActionDeps, type ActionInput } from './action.ts'
 
-export type ActionDeps = { db: D1Database; now: number; operator: string }
 export type ResendResult = { deliveryId: string; to: string; licenseId: string; duplicate: boolean }
 
 /** Where a resend may go: an application with its license issued (delivered, or failed mailing it). */

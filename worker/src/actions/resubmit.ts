@@ -9,10 +9,9 @@ import { getLicenseByApplication } from '../db/licenses.ts'
 import { ActionRefusedError } from '../errors.ts'
 import { newEventId } from '../ids.ts'
 import { applyTransition } from '../lifecycle.ts'
-import { actionDedupeKey, type ActionInput } from '../routes/admin/action-input.ts'
+import { actionDedupeKey, type ActionDeps, type ActionInput } from './action.ts'
 import { submitToDingTalk, type SubmitDeps } from '../submission.ts'
 import { LEASE_MS } from '../backoff.ts'
-import type { ActionDeps } from './resend.ts'
 
 export type ResubmitResult = { status: 'submitted'; duplicate: boolean }
 

@@ -6,9 +6,8 @@ import type { Application } from '../db/applications.ts'
 import { getEventByDedupeKey } from '../db/events.ts'
 import { ActionRefusedError } from '../errors.ts'
 import { applyTransition } from '../lifecycle.ts'
-import { actionDedupeKey, type ActionInput } from '../routes/admin/action-input.ts'
+import { actionDedupeKey, type ActionDeps, type ActionInput } from './action.ts'
 import { LEASE_MS } from '../backoff.ts'
-import type { ActionDeps } from './resend.ts'
 
 export type WithdrawResult = { status: 'withdrawn'; duplicate: boolean }
 

@@ -1,5 +1,6 @@
 // The body every console action takes (docs/api.md, "Admin API"): a reason (3–500 characters), an
 // optional idempotency key, and the action's own fields; 400 VALIDATION_FAILED names each bad one.
+import type { ActionInput } from '../../actions/action.ts'
 import { ValidationError } from '../../errors.ts'
 import { isEmail, type FieldCode } from '../../validation.ts'
 
@@ -7,8 +8,6 @@ export const REASON = { min: 3, max: 500 } as const
 const KEY = /^[A-Za-z0-9_-]{1,128}$/
 // C0/C1 controls; a reason may keep line breaks.
 const CONTROL = /[\u0000-\u0009\u000b\u000c\u000e-\u001f\u007f-\u009f]/
-
-export type ActionInput = { reason: string; idempotencyKey: string | null; email: string | null }
 
 /** Reads `{ reason, idempotencyKey?, email? }`; `email` only where `allowEmail`, else NOT_ALLOWED. */
 export function readActionInput(body: Record<string, unknown>, options: { allowEmail?: boolean } = {}): ActionInput {
@@ -44,6 +43,3 @@ export function readActionInput(body: Record<string, unknown>, options: { allowE
   if (Object.keys(fields).length > 0) throw new ValidationError(fields)
   return { reason, idempotencyKey, email }
 }
-
-/** The dedupe key an action's event is recorded under: one action per (application, key). */
-export const actionDedupeKey = (action: string, applicationId: string, key: string): string => `operator/${action}/${applicationId}/${key}`
