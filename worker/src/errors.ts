@@ -26,6 +26,10 @@ export type ErrorCode =
   | 'ACCESS_UNAVAILABLE'
   | 'ROLE_OPERATOR_REQUIRED'
   | 'CROSS_SITE_REFUSED'
+  | 'RESEND_NOT_ISSUED'
+  | 'RESUBMIT_NOT_ALLOWED'
+  | 'WITHDRAW_NOT_ALLOWED'
+  | 'WITHDRAW_INSTANCE_RUNNING'
   | 'CONFIG_INVALID'
   | 'INTERNAL_ERROR'
 
@@ -55,6 +59,10 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   'ACCESS_UNAVAILABLE',
   'ROLE_OPERATOR_REQUIRED',
   'CROSS_SITE_REFUSED',
+  'RESEND_NOT_ISSUED',
+  'RESUBMIT_NOT_ALLOWED',
+  'WITHDRAW_NOT_ALLOWED',
+  'WITHDRAW_INSTANCE_RUNNING',
   'CONFIG_INVALID',
   'INTERNAL_ERROR',
 ]
@@ -244,6 +252,21 @@ export class OperatorRequiredError extends AppError {
 export class CrossSiteError extends AppError {
   constructor() {
     super('CROSS_SITE_REFUSED', 403, 'this request must come from the console page itself')
+  }
+}
+
+const ACTION_MESSAGES = {
+  RESEND_NOT_ISSUED: 'this application has no issued license to send again',
+  RESUBMIT_NOT_ALLOWED: 'only a failed application, or one still waiting to be submitted, can be submitted again',
+  WITHDRAW_NOT_ALLOWED: 'this application was already decided or withdrawn',
+  WITHDRAW_INSTANCE_RUNNING: 'this application is (or may be) awaiting approval in DingTalk; withdraw it there first',
+} as const
+
+/** A console action the application's state does not allow (docs/console.md, "Actions"); nothing changed. */
+export class ActionRefusedError extends AppError {
+  constructor(code: keyof typeof ACTION_MESSAGES, status: string) {
+    super(code, 409, ACTION_MESSAGES[code])
+    this.extra = { status }
   }
 }
 

@@ -6,14 +6,16 @@ import { insertEventStatement, hasEvent, type EventSource } from './db/events.ts
 import { newEventId } from './ids.ts'
 
 export const TRANSITIONS: Readonly<Record<ApplicationStatus, readonly ApplicationStatus[]>> = {
-  submitted: ['pending_approval', 'failed'],
+  // withdrawn: an operator's Withdraw of one not in DingTalk (docs/console.md, "Actions").
+  submitted: ['pending_approval', 'failed', 'withdrawn'],
   pending_approval: ['approved', 'rejected', 'withdrawn'],
   approved: ['issued', 'failed'],
   issued: ['delivered', 'failed'],
   delivered: [],
   rejected: [],
   withdrawn: [],
-  failed: [],
+  // An operator's Resubmit (→ submitted), Resend that arrives (→ delivered) or Withdraw.
+  failed: ['submitted', 'delivered', 'withdrawn'],
 }
 
 export function canTransition(from: ApplicationStatus, to: ApplicationStatus): boolean {
@@ -29,6 +31,7 @@ export type TransitionSet = {
   pollAttempts?: number
   lastError?: string | null
   submitOutcomeUnknownAt?: number | null
+  submitDeferredUntil?: number | null
 }
 
 const COLUMNS: Record<keyof TransitionSet, string> = {
@@ -39,6 +42,7 @@ const COLUMNS: Record<keyof TransitionSet, string> = {
   pollAttempts: 'poll_attempts',
   lastError: 'last_error',
   submitOutcomeUnknownAt: 'submit_outcome_unknown_at',
+  submitDeferredUntil: 'submit_deferred_until',
 }
 
 export type Transition = {

@@ -103,6 +103,7 @@ async function compose(deps: OutboxDeps, delivery: Delivery, app: Application): 
     const mail = renderRejectionMail({ locale: app.locale, name: app.name, productName: product.name, applicationId: app.id, statusUrl })
     return { to: app.email, ...mail }
   }
+  // A resend (an operator's) carries the same license file, to the address it names if corrected.
   const license = await ensureLicense({ db: deps.db, config: deps.config, now: deps.now, source: 'outbox' }, app)
   const fileName = licenseFileName(app.product, license.id)
   const mail = renderLicenseMail({
@@ -119,7 +120,7 @@ async function compose(deps: OutboxDeps, delivery: Delivery, app: Application): 
     jwksUrl: `${deps.config.publicOrigin}/.well-known/jwks.json`,
     statusUrl,
   })
-  return { to: app.email, ...mail, attachments: [{ filename: fileName, content: base64Utf8(license.text) }] }
+  return { to: delivery.toAddress ?? app.email, ...mail, attachments: [{ filename: fileName, content: base64Utf8(license.text) }] }
 }
 
 type Counted = 'sent' | 'retrying' | 'failed'
@@ -157,10 +158,12 @@ async function markSent(deps: OutboxDeps, delivery: Delivery, attempts: number, 
   const { db, now } = deps
   const sent = markDeliverySentStatement(db, delivery.id, { attempts, resendEmailId, now })
   const data = { deliveryId: delivery.id, kind: delivery.kind, resendEmailId }
-  if (delivery.kind === 'license') {
+  // A resend that reaches the applicant delivers the license too, even after the first mail failed.
+  const from = delivery.kind === 'license' ? 'issued' : delivery.kind === 'license_resend' ? (await getApplication(db, delivery.applicationId))?.status : null
+  if (from === 'issued' || (from === 'failed' && delivery.kind === 'license_resend')) {
     await applyTransition(
       db,
-      { applicationId: delivery.applicationId, from: 'issued', to: 'delivered', type: 'delivery.sent', source: 'outbox', now, data },
+      { applicationId: delivery.applicationId, from, to: 'delivered', type: 'delivery.sent', source: 'outbox', now, data },
       { before: [sent] },
     )
   } else {

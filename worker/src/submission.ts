@@ -32,7 +32,8 @@ export type SubmitDeps = {
   dingtalk: DingTalkClient
   log: Logger
   now: number
-  source: 'api' | 'cron'
+  /** `operator`: a console Resubmit (actions/resubmit.ts). */
+  source: 'api' | 'cron' | 'operator'
 }
 
 export type SubmitOutcome =

@@ -3,9 +3,9 @@
 import { MAX_FEATURE_CODE_LENGTH, compactFeatureCode, isValidFeatureCode } from '../../license/src/index.ts'
 import { LOCALES, type Locale } from './config.ts'
 
-export type FieldCode = 'REQUIRED' | 'TOO_LONG' | 'INVALID_EMAIL' | 'INVALID_FORMAT' | 'OUT_OF_RANGE' | 'NOT_ALLOWED'
+export type FieldCode = 'REQUIRED' | 'TOO_SHORT' | 'TOO_LONG' | 'INVALID_EMAIL' | 'INVALID_FORMAT' | 'OUT_OF_RANGE' | 'NOT_ALLOWED'
 
-export const FIELD_CODES: readonly FieldCode[] = ['REQUIRED', 'TOO_LONG', 'INVALID_EMAIL', 'INVALID_FORMAT', 'OUT_OF_RANGE', 'NOT_ALLOWED']
+export const FIELD_CODES: readonly FieldCode[] = ['REQUIRED', 'TOO_SHORT', 'TOO_LONG', 'INVALID_EMAIL', 'INVALID_FORMAT', 'OUT_OF_RANGE', 'NOT_ALLOWED']
 
 export type ValidationRules = {
   products: ReadonlySet<string> | ReadonlyMap<string, unknown>
@@ -39,6 +39,8 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f]/
 const CONTROL_EXCEPT_BREAKS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/
 // Pragmatic address check: one @, no spaces or characters that break headers, a dot in the domain.
 const EMAIL = /^[^\s@<>()[\]\\,;:"]{1,64}@[^\s@<>()[\]\\,;:"_]+\.[^\s@<>()[\]\\,;:"_]{2,}$/
+/** The apply form's address check, for the console's corrected address too. */
+export const isEmail = (value: string): boolean => value.length <= LIMITS.email && EMAIL.test(value)
 const PHONE = /^\+?[0-9 ()./-]{3,32}$/
 
 type Fields = Record<string, FieldCode>

@@ -1,7 +1,8 @@
-// Data access for `deliveries` (worker/migrations/0003), the mail outbox: one row per
-// (application, kind), sent with Idempotency-Key `delivery/<id>`.
+// Data access for `deliveries` (worker/migrations/0003, 0014), the mail outbox: one `license` and
+// one `rejection` row per application at most, any number of operator `license_resend` rows; each
+// sent with Idempotency-Key `delivery/<id>`.
 
-export type DeliveryKind = 'license' | 'rejection'
+export type DeliveryKind = 'license' | 'rejection' | 'license_resend'
 export type DeliveryStatus = 'pending' | 'sent' | 'failed'
 
 export type Delivery = {
@@ -13,6 +14,8 @@ export type Delivery = {
   nextAttemptAt: number | null
   lastError: string | null
   resendEmailId: string | null
+  /** Where it goes when not the application's email (a resend to a corrected address). */
+  toAddress: string | null
   createdAt: number
   updatedAt: number
 }
@@ -26,6 +29,7 @@ type DeliveryRow = {
   next_attempt_at: number | null
   last_error: string | null
   resend_email_id: string | null
+  to_address: string | null
   created_at: number
   updated_at: number
 }
@@ -40,6 +44,7 @@ export function toDelivery(row: DeliveryRow): Delivery {
     nextAttemptAt: row.next_attempt_at,
     lastError: row.last_error,
     resendEmailId: row.resend_email_id,
+    toAddress: row.to_address ?? null,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   }
@@ -61,6 +66,37 @@ export function insertDeliveryStatement(
        ON CONFLICT DO NOTHING`,
     )
     .bind(delivery.id, delivery.applicationId, delivery.kind, delivery.now, eventId)
+}
+
+/** INSERT of an operator's resend of the license mail, written only with its event `eventId`. */
+export function insertResendStatement(
+  db: D1Database,
+  delivery: { id: string; applicationId: string; toAddress: string | null; now: number },
+  eventId: string,
+): D1PreparedStatement {
+  return db
+    .prepare(
+      `INSERT INTO deliveries (id, application_id, kind, status, attempts, next_attempt_at, created_at, updated_at, to_address)
+       SELECT ?1, ?2, 'license_resend', 'pending', 0, ?4, ?4, ?4, ?3 WHERE EXISTS (SELECT 1 FROM events WHERE id = ?5)`,
+    )
+    .bind(delivery.id, delivery.applicationId, delivery.toAddress, delivery.now, eventId)
+}
+
+/** A pending resend of the application's license mail to `toAddress` (null: its email), or null. */
+export async function findPendingResend(db: D1Database, applicationId: string, toAddress: string | null): Promise<Delivery | null> {
+  const row = await db
+    .prepare(
+      `SELECT * FROM deliveries WHERE application_id = ?1 AND kind = 'license_resend' AND status = 'pending'
+         AND to_address IS ?2 ORDER BY created_at LIMIT 1`,
+    )
+    .bind(applicationId, toAddress)
+    .first<DeliveryRow>()
+  return row ? toDelivery(row) : null
+}
+
+export async function getDelivery(db: D1Database, id: string): Promise<Delivery | null> {
+  const row = await db.prepare('SELECT * FROM deliveries WHERE id = ?1').bind(id).first<DeliveryRow>()
+  return row ? toDelivery(row) : null
 }
 
 

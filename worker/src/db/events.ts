@@ -1,7 +1,7 @@
 // Data access for `events` (worker/migrations/0004): append-only; INSERTs only, never UPDATE/DELETE.
 import type { ApplicationStatus } from './applications.ts'
 
-export type EventSource = 'api' | 'dingtalk' | 'cron' | 'outbox'
+export type EventSource = 'api' | 'dingtalk' | 'cron' | 'outbox' | 'operator'
 
 export type AppEvent = {
   id: string
@@ -80,6 +80,12 @@ export async function hasEvent(db: D1Database, keys: { dedupeKey: string | null;
     .bind(keys.dedupeKey, keys.dingtalkEventId)
     .first<{ found: number }>()
   return row !== null
+}
+
+/** The event recorded under this dedupe key (an operator action's idempotency key), or null. */
+export async function getEventByDedupeKey(db: D1Database, dedupeKey: string): Promise<AppEvent | null> {
+  const row = await db.prepare('SELECT * FROM events WHERE dedupe_key = ?1').bind(dedupeKey).first<EventRow>()
+  return row ? toEvent(row) : null
 }
 
 export async function listEvents(db: D1Database, applicationId: string): Promise<AppEvent[]> {

@@ -1,8 +1,9 @@
 // /api/admin: the console's JSON API behind the Access guard (docs/api.md, "Admin API"): the guard's
-// two proof points and the read API of the console's views; its actions come later.
+// two proof points, the read API of the console's views and its actions (actions.ts).
 import { Hono } from 'hono'
 import { limitBody, parseJsonObject } from '../../body.ts'
 import type { StaffEnv } from '../../env.ts'
+import { adminActions } from './actions.ts'
 import { adminApplications } from './applications.ts'
 import { adminAttention } from './attention.ts'
 import { guardActions, requireStaff } from './guard.ts'
@@ -20,6 +21,7 @@ export const adminApi = new Hono<StaffEnv>()
     return c.json({ pong: true, by: c.var.staff.email })
   })
   .route('/applications', adminApplications)
+  .route('/applications', adminActions)
   .route('/attention', adminAttention)
   .route('/health', adminHealth)
   .route('/', adminLicenses)

@@ -1,0 +1,9 @@
+// What every console action shares (docs/console.md, "Actions"): its inputs once validated, who
+// does it and when, and the dedupe key its event is recorded under so a repeated key does nothing.
+
+export type ActionInput = { reason: string; idempotencyKey: string | null; email: string | null }
+
+export type ActionDeps = { db: D1Database; now: number; operator: string }
+
+/** The event's dedupe key for an action sent with a key: one action per (application, key). */
+export const actionDedupeKey = (action: string, applicationId: string, key: string): string => `operator/${action}/${applicationId}/${key}`

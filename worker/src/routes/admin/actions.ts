@@ -1,0 +1,66 @@
+// POST /api/admin/applications/:id/{resend,resubmit,withdraw}: the console's actions (docs/api.md,
+// "Admin API"; docs/console.md, "Actions"). The guard of api.ts has made sure the caller is an
+// operator sending JSON from the console; the work that follows (a mail, a submission) starts after
+// the response, and cron completes it otherwise.
+import { Hono, type Context } from 'hono'
+import { resendLicense } from '../../actions/resend.ts'
+import { resubmitApplication, submitNow } from '../../actions/resubmit.ts'
+import { withdrawApplication } from '../../actions/withdraw.ts'
+import { limitBody, parseJsonObject } from '../../body.ts'
+import { getApplication, type Application } from '../../db/applications.ts'
+import type { StaffEnv } from '../../env.ts'
+import { NotFoundError, ValidationError } from '../../errors.ts'
+import { dingtalkFor } from '../../dingtalk/egress.ts'
+import { errorFields } from '../../log.ts'
+import { createMailer } from '../../mail/mailer.ts'
+import { processOutbox } from '../../outbox.ts'
+import { readActionInput } from './action-input.ts'
+
+async function target(c: Context<StaffEnv>): Promise<{ app: Application; body: Record<string, unknown> }> {
+  const id = c.req.param('id') ?? ''
+  if (!/^LD-[0-9A-Z]{1,32}$/.test(id)) throw new ValidationError({ id: 'INVALID_FORMAT' })
+  const body = parseJsonObject(await c.req.text())
+  const app = await getApplication(c.env.DB, id)
+  if (!app) throw new NotFoundError('no such application')
+  return { app, body }
+}
+
+export const adminActions = new Hono<StaffEnv>()
+  .post('/:id/resend', limitBody(), async (c) => {
+    const { config, log, staff } = c.var
+    const { app, body } = await target(c)
+    const input = readActionInput(body, { allowEmail: true })
+    const now = Date.now()
+    const result = await resendLicense({ db: c.env.DB, now, operator: staff.email }, app, input)
+    log.info('operator resend', { applicationId: app.id, operator: staff.email, deliveryId: result.deliveryId, duplicate: result.duplicate })
+    const mailer = createMailer({ apiKey: config.resendApiKey, baseUrl: config.resendBaseUrl, from: config.mailFrom })
+    c.executionCtx.waitUntil(
+      processOutbox({ db: c.env.DB, config, mailer, log, now }, { applicationId: app.id }).catch((err) =>
+        log.error('outbox after a resend failed; cron will retry', errorFields(err)),
+      ),
+    )
+    return c.json({ applicationId: app.id, ...result }, result.duplicate ? 200 : 202)
+  })
+  .post('/:id/resubmit', limitBody(), async (c) => {
+    const { config, log, staff } = c.var
+    const { app, body } = await target(c)
+    const input = readActionInput(body)
+    const now = Date.now()
+    const result = await resubmitApplication({ db: c.env.DB, now, operator: staff.email }, app, input)
+    log.info('operator resubmit', { applicationId: app.id, operator: staff.email, from: app.status, duplicate: result.duplicate })
+    const dingtalk = dingtalkFor(c.env, config, c.var.requestId)
+    c.executionCtx.waitUntil(
+      submitNow({ db: c.env.DB, config, dingtalk, log, now }, app.id).catch((err) =>
+        log.error('submit after a resubmit failed; cron will retry', errorFields(err)),
+      ),
+    )
+    return c.json({ applicationId: app.id, ...result }, result.duplicate ? 200 : 202)
+  })
+  .post('/:id/withdraw', limitBody(), async (c) => {
+    const { log, staff } = c.var
+    const { app, body } = await target(c)
+    const input = readActionInput(body)
+    const result = await withdrawApplication({ db: c.env.DB, now: Date.now(), operator: staff.email }, app, input)
+    log.info('operator withdraw', { applicationId: app.id, operator: staff.email, from: app.status, duplicate: result.duplicate })
+    return c.json({ applicationId: app.id, ...result })
+  })
