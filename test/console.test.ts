@@ -203,7 +203,10 @@ describe('the console views over seeded applications', () => {
     expect(await repeats.getByRole('link', { name: again.id }).count()).toBe(1)
     await page.getByRole('navigation').getByRole('link', { name: 'Health' }).click()
     await page.getByRole('heading', { name: 'Egress proxies' }).waitFor()
-    expect(await page.getByRole('table').filter({ hasText: 'Egress address' }).getByRole('row').count()).toBeGreaterThan(1)
+    // The heading renders before the health data arrives: wait for the first proxy's row.
+    const proxies = page.getByRole('table').filter({ hasText: 'Egress address' })
+    await proxies.getByRole('row').nth(1).waitFor({ timeout: 15_000 })
+    expect(await proxies.getByRole('row').count()).toBeGreaterThan(1)
     await page.getByRole('navigation').getByRole('link', { name: 'Licenses' }).click()
     await page.getByRole('heading', { name: 'Licenses', level: 1 }).waitFor()
     await page.getByRole('link', { name: delivered.id }).waitFor()
