@@ -9,8 +9,8 @@ import { parseFormLabels, type FormLabels } from './dingtalk/form.ts'
 import { importStatusTokenKey } from './status-token.ts'
 import { parseStaffList, type StaffPattern } from './staff.ts'
 
-export const LOCALES = ['zh-CN', 'en'] as const
-export type Locale = (typeof LOCALES)[number]
+export { LOCALES, type Locale } from './shapes.ts'
+import type { Locale } from './shapes.ts'
 
 export type Product = { id: string; name: string }
 

@@ -2,22 +2,8 @@
 // the terms joined from the application. Never the license text.
 import type { Cursor } from '../routes/admin/params.ts'
 
-export type IssuedLicense = {
-  licenseId: string
-  applicationId: string
-  product: string
-  featureCode: string
-  quantity: number
-  validityDays: number
-  /** Claims, seconds since the epoch. */
-  nbf: number
-  exp: number
-  issuedAt: number
-  kid: string
-  company: string
-  name: string
-  email: string
-}
+export type { IssuedLicense } from '../shapes.ts'
+import type { IssuedLicense } from '../shapes.ts'
 
 export type LicenseSearch = {
   /** Unexpired at this time (seconds): exp >= nowSeconds. */

@@ -1,45 +1,9 @@
 // Data access for `applications` (worker/migrations/0001). Status changes go through lifecycle.ts.
 import type { Locale } from '../config.ts'
 
-export const STATUSES = [
-  'submitted',
-  'pending_approval',
-  'approved',
-  'issued',
-  'delivered',
-  'rejected',
-  'withdrawn',
-  'failed',
-] as const
-export type ApplicationStatus = (typeof STATUSES)[number]
-
-export type Application = {
-  id: string
-  accessTokenHash: string
-  product: string
-  featureCode: string
-  quantity: number
-  validityDays: number
-  name: string
-  company: string
-  email: string
-  phone: string | null
-  note: string | null
-  locale: Locale
-  status: ApplicationStatus
-  dingtalkInstanceId: string | null
-  submitAttempts: number
-  nextSubmitAt: number | null
-  lastError: string | null
-  pollAttempts: number
-  nextPollAt: number | null
-  /** When a create's answer was first lost (migration 0009); null otherwise. */
-  submitOutcomeUnknownAt: number | null
-  /** Until when a budget last held its submit back (migration 0012); null if never. */
-  submitDeferredUntil: number | null
-  createdAt: number
-  updatedAt: number
-}
+export { STATUSES } from '../shapes.ts'
+export type { Application, ApplicationStatus } from '../shapes.ts'
+import type { Application, ApplicationStatus } from '../shapes.ts'
 
 type ApplicationRow = {
   id: string

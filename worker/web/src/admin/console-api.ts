@@ -3,6 +3,7 @@
 // session is gone or does not admit this person); a failed fetch is NETWORK_ERROR.
 import { ApiError } from '../api.ts'
 import type { ApplicationStatus } from '../api.ts'
+import type { Application, IssuedLicense } from '../../../src/shapes.ts'
 
 export type { ApplicationStatus }
 
@@ -10,31 +11,8 @@ export const STATUSES: readonly ApplicationStatus[] = ['submitted', 'pending_app
 
 export type Staff = { email: string; role: 'operator' | 'viewer' }
 
-/** Times are epoch milliseconds, except the license claims nbf/exp (seconds). */
-export interface ConsoleApplication {
-  id: string
-  product: string
-  featureCode: string
-  quantity: number
-  validityDays: number
-  name: string
-  company: string
-  email: string
-  phone: string | null
-  note: string | null
-  locale: string
-  status: ApplicationStatus
-  dingtalkInstanceId: string | null
-  submitAttempts: number
-  nextSubmitAt: number | null
-  lastError: string | null
-  pollAttempts: number
-  nextPollAt: number | null
-  submitOutcomeUnknownAt: number | null
-  submitDeferredUntil: number | null
-  createdAt: number
-  updatedAt: number
-}
+/** Times are epoch milliseconds, except the license claims nbf/exp (seconds): the worker's own shape, less the token hash. */
+export type ConsoleApplication = Omit<Application, 'accessTokenHash' | 'locale'> & { locale: string }
 
 export type Page<T> = { items: T[]; nextCursor: string | null }
 
@@ -108,21 +86,7 @@ export interface Health {
   alerts: ConsoleAlert[]
 }
 
-export interface IssuedLicense {
-  licenseId: string
-  applicationId: string
-  product: string
-  featureCode: string
-  quantity: number
-  validityDays: number
-  nbf: number
-  exp: number
-  issuedAt: number
-  kid: string
-  company: string
-  name: string
-  email: string
-}
+export type { IssuedLicense }
 
 export type ApplicationFilters = { q?: string; status?: string; product?: string; from?: string; to?: string }
 

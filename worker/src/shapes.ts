@@ -1,0 +1,63 @@
+// The shapes the worker and its pages share (types and constants only, no worker globals), so
+// the operator console's client is typed from the same definitions as the worker's queries.
+
+export const LOCALES = ['zh-CN', 'en'] as const
+export type Locale = (typeof LOCALES)[number]
+
+export const STATUSES = [
+  'submitted',
+  'pending_approval',
+  'approved',
+  'issued',
+  'delivered',
+  'rejected',
+  'withdrawn',
+  'failed',
+] as const
+export type ApplicationStatus = (typeof STATUSES)[number]
+
+export type Application = {
+  id: string
+  accessTokenHash: string
+  product: string
+  featureCode: string
+  quantity: number
+  validityDays: number
+  name: string
+  company: string
+  email: string
+  phone: string | null
+  note: string | null
+  locale: Locale
+  status: ApplicationStatus
+  dingtalkInstanceId: string | null
+  submitAttempts: number
+  nextSubmitAt: number | null
+  lastError: string | null
+  pollAttempts: number
+  nextPollAt: number | null
+  /** When a create's answer was first lost (migration 0009); null otherwise. */
+  submitOutcomeUnknownAt: number | null
+  /** Until when a budget last held its submit back (migration 0012); null if never. */
+  submitDeferredUntil: number | null
+  createdAt: number
+  updatedAt: number
+}
+
+/** An issued license with its terms, as the console's license list shows it (db/admin-licenses.ts). */
+export type IssuedLicense = {
+  licenseId: string
+  applicationId: string
+  product: string
+  featureCode: string
+  quantity: number
+  validityDays: number
+  /** Claims, seconds since the epoch. */
+  nbf: number
+  exp: number
+  issuedAt: number
+  kid: string
+  company: string
+  name: string
+  email: string
+}
