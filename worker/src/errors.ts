@@ -30,6 +30,11 @@ export type ErrorCode =
   | 'RESUBMIT_NOT_ALLOWED'
   | 'WITHDRAW_NOT_ALLOWED'
   | 'WITHDRAW_INSTANCE_RUNNING'
+  | 'RESEND_LICENSE_REVOKED'
+  | 'REISSUE_NOT_ISSUED'
+  | 'REISSUE_NOTHING_CHANGED'
+  | 'REISSUE_EXPIRED'
+  | 'REISSUE_LICENSE_CHANGED'
   | 'CONFIG_INVALID'
   | 'INTERNAL_ERROR'
 
@@ -63,6 +68,11 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   'RESUBMIT_NOT_ALLOWED',
   'WITHDRAW_NOT_ALLOWED',
   'WITHDRAW_INSTANCE_RUNNING',
+  'RESEND_LICENSE_REVOKED',
+  'REISSUE_NOT_ISSUED',
+  'REISSUE_NOTHING_CHANGED',
+  'REISSUE_EXPIRED',
+  'REISSUE_LICENSE_CHANGED',
   'CONFIG_INVALID',
   'INTERNAL_ERROR',
 ]
@@ -260,12 +270,20 @@ const ACTION_MESSAGES = {
   RESUBMIT_NOT_ALLOWED: 'only a failed application, or one still waiting to be submitted, can be submitted again',
   WITHDRAW_NOT_ALLOWED: 'this application was already decided or withdrawn',
   WITHDRAW_INSTANCE_RUNNING: 'this application is (or may be) awaiting approval in DingTalk; withdraw it there first',
+  RESEND_LICENSE_REVOKED: "this application's license is revoked; reissue it instead of sending it again",
+  REISSUE_NOT_ISSUED: 'this application has no license to reissue',
+  REISSUE_NOTHING_CHANGED: 'a reissue needs a corrected feature code or quantity; the terms given are those of the current license',
+  REISSUE_EXPIRED: 'the current license has expired; a renewal is a new application, not a reissue',
+  REISSUE_LICENSE_CHANGED: 'the license was reissued meanwhile; reload the application and try again',
 } as const
+
+/** The refusals that are about the request's content rather than the application's state. */
+const UNPROCESSABLE: ReadonlySet<string> = new Set(['REISSUE_NOTHING_CHANGED'])
 
 /** A console action the application's state does not allow (docs/console.md, "Actions"); nothing changed. */
 export class ActionRefusedError extends AppError {
   constructor(code: keyof typeof ACTION_MESSAGES, status: string) {
-    super(code, 409, ACTION_MESSAGES[code])
+    super(code, UNPROCESSABLE.has(code) ? 422 : 409, ACTION_MESSAGES[code])
     this.extra = { status }
   }
 }

@@ -1,5 +1,6 @@
-// Issues the license of an approved application exactly once: the licenses row is unique per
-// application, so a retry after a crash reuses the stored text instead of signing a second one.
+// Issues the license of an approved application exactly once: the approval's licenses row is unique
+// per application, so a retry after a crash reuses the stored text instead of signing a second one.
+// A reissue (actions/reissue.ts) signs its corrected license with licenseTerms too.
 import { issueLicense } from '../../license/src/index.ts'
 import type { Config } from './config.ts'
 import type { Application } from './db/applications.ts'
@@ -27,33 +28,53 @@ export async function ensureLicense(deps: IssueDeps, app: Application): Promise<
   if (app.status !== 'approved') throw new Error(`application ${app.id} is ${app.status}, not approved, and has no license`)
 
   const nbf = Math.floor(deps.now / 1000)
-  const id = newLicenseId()
-  const terms = {
-    iss: deps.config.publicOrigin,
-    sub: id,
-    aud: app.product,
+  const record = await signLicense(deps.config, app, {
+    id: newLicenseId(),
     nbf,
     exp: nbf + app.validityDays * DAY,
-    fc: app.featureCode,
-    qty: app.quantity,
-    app: app.id,
-    cust: { name: app.name, company: app.company, email: app.email },
-  }
-  const text = await issueLicense(terms, deps.config.licenseSigningKey, { now: deps.now })
-  const record: LicenseRecord = {
-    id,
-    applicationId: app.id,
-    kid: deps.config.licenseSigningKey.kid,
-    text,
-    nbf,
-    exp: terms.exp,
-    issuedAt: deps.now,
-  }
+    featureCode: app.featureCode,
+    quantity: app.quantity,
+    supersedes: null,
+    now: deps.now,
+  })
   await markIssued(deps, app, record, [insertLicenseStatement(deps.db, record)])
   // Another sender may have won the race: the stored row is the one that counts.
   const stored = await getLicenseByApplication(deps.db, app.id)
   if (!stored) throw new Error(`license of ${app.id} was not stored`)
   return stored
+}
+
+export type LicenseDraft = Pick<LicenseRecord, 'id' | 'nbf' | 'exp' | 'featureCode' | 'quantity' | 'supersedes'> & { now: number }
+
+/** Signs a license of the application with these terms (the customer is the application's). */
+export async function signLicense(config: Config, app: Application, draft: LicenseDraft): Promise<LicenseRecord> {
+  const terms = {
+    iss: config.publicOrigin,
+    sub: draft.id,
+    aud: app.product,
+    nbf: draft.nbf,
+    exp: draft.exp,
+    fc: draft.featureCode,
+    qty: draft.quantity,
+    app: app.id,
+    cust: { name: app.name, company: app.company, email: app.email },
+  }
+  const text = await issueLicense(terms, config.licenseSigningKey, { now: draft.now })
+  return {
+    id: draft.id,
+    applicationId: app.id,
+    kid: config.licenseSigningKey.kid,
+    text,
+    nbf: draft.nbf,
+    exp: draft.exp,
+    issuedAt: draft.now,
+    featureCode: draft.featureCode,
+    quantity: draft.quantity,
+    supersedes: draft.supersedes,
+    revokedAt: null,
+    revokedBy: null,
+    revocationReason: null,
+  }
 }
 
 async function markIssued(deps: IssueDeps, app: Application, license: LicenseRecord, before: D1PreparedStatement[]) {

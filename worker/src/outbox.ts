@@ -13,6 +13,7 @@ import {
   type Delivery,
 } from './db/deliveries.ts'
 import { insertEventStatement } from './db/events.ts'
+import { getLicense } from './db/licenses.ts'
 import { newEventId } from './ids.ts'
 import { ensureLicense, licenseFileName } from './issuance.ts'
 import { applyTransition } from './lifecycle.ts'
@@ -103,8 +104,11 @@ async function compose(deps: OutboxDeps, delivery: Delivery, app: Application): 
     const mail = renderRejectionMail({ locale: app.locale, name: app.name, productName: product.name, applicationId: app.id, statusUrl })
     return { to: app.email, ...mail }
   }
-  // A resend (an operator's) carries the same license file, to the address it names if corrected.
-  const license = await ensureLicense({ db: deps.db, config: deps.config, now: deps.now, source: 'outbox' }, app)
+  // A resend (an operator's) carries the same license file, to the address it names if corrected;
+  // a reissue's mail names its new license.
+  const named = delivery.licenseId ? await getLicense(deps.db, delivery.licenseId) : null
+  if (delivery.licenseId && !named) throw new Error(`license ${delivery.licenseId} of delivery ${delivery.id} not found`)
+  const license = named ?? (await ensureLicense({ db: deps.db, config: deps.config, now: deps.now, source: 'outbox' }, app))
   const fileName = licenseFileName(app.product, license.id)
   const mail = renderLicenseMail({
     locale: app.locale,
@@ -112,11 +116,12 @@ async function compose(deps: OutboxDeps, delivery: Delivery, app: Application): 
     productName: product.name,
     applicationId: app.id,
     licenseId: license.id,
-    featureCode: app.featureCode,
-    quantity: app.quantity,
+    featureCode: license.featureCode,
+    quantity: license.quantity,
     notBefore: license.nbf,
     expiresAt: license.exp,
     fileName,
+    replaces: license.supersedes,
     jwksUrl: `${deps.config.publicOrigin}/.well-known/jwks.json`,
     statusUrl,
   })

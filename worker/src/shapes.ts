@@ -61,3 +61,22 @@ export type IssuedLicense = {
   name: string
   email: string
 }
+
+/** One license of an application, as its console page shows it (never the license text). */
+export type LicenseSummary = {
+  id: string
+  kid: string
+  /** Claims, seconds since the epoch. */
+  nbf: number
+  exp: number
+  issuedAt: number
+  featureCode: string
+  quantity: number
+  /** Epoch ms, the operator's email and reason; all null while the license stands. */
+  revokedAt: number | null
+  revokedBy: string | null
+  revocationReason: string | null
+  /** The license this one replaces, and the one that replaced it (reissues). */
+  supersedes: string | null
+  supersededBy: string | null
+}

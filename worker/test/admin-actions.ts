@@ -7,7 +7,14 @@ import { rows } from './helpers.ts'
 
 export const CONSOLE_ORIGIN = 'http://localhost:8787' // PUBLIC_ORIGIN in wrangler.toml
 
-export type ActionStack = { access: FakeAccess; upstream: FakeUpstream; act: (id: string, action: string, body: unknown, email?: string) => Promise<Response> }
+export type ActionStack = {
+  access: FakeAccess
+  upstream: FakeUpstream
+  /** POST /api/admin/applications/:id/:action as the console does (an operator by default). */
+  act: (id: string, action: string, body: unknown, email?: string) => Promise<Response>
+  /** POST any admin path (below /api/admin) the same way. */
+  post: (path: string, body: unknown, email?: string) => Promise<Response>
+}
 
 export async function startActionStack(vars: Partial<Cloudflare.Env> = {}): Promise<ActionStack> {
   const access = await FakeAccess.start(vars)
@@ -16,14 +23,15 @@ export async function startActionStack(vars: Partial<Cloudflare.Env> = {}): Prom
     const request = new Request(input, init)
     return request.url === access.certsUrl ? access.handle(request) : upstream.handle(request)
   })
-  const act = async (id: string, action: string, body: unknown, email?: string) =>
-    access.request(`/api/admin/applications/${id}/${action}`, {
+  const post = async (path: string, body: unknown, email?: string) =>
+    access.request(`/api/admin${path}`, {
       method: 'POST',
       token: await access.sign(email === undefined ? {} : { email }),
       headers: { origin: CONSOLE_ORIGIN, 'content-type': 'application/json' },
       body: JSON.stringify(body),
     })
-  return { access, upstream, act }
+  const act = (id: string, action: string, body: unknown, email?: string) => post(`/applications/${id}/${action}`, body, email)
+  return { access, upstream, act, post }
 }
 
 export type EventRow = { type: string; source: string; from_status: string | null; to_status: string | null; data: string }

@@ -54,7 +54,10 @@ export async function seedApplication(o: SeedApplication = {}): Promise<string> 
 export async function seedLicense(applicationId: string, o: { id?: string; nbf?: number; exp: number }): Promise<string> {
   const id = o.id ?? seedId('LIC-')
   const nbf = o.nbf ?? Math.min(Math.floor(Date.now() / 1000), o.exp) - 86_400
-  await env.DB.prepare(`INSERT INTO licenses (id, application_id, kid, text, nbf, exp, issued_at) VALUES (?1, ?2, 'kid-test', ?3, ?4, ?5, ?6)`)
+  await env.DB.prepare(
+    `INSERT INTO licenses (id, application_id, kid, text, nbf, exp, issued_at, feature_code, quantity)
+     SELECT ?1, ?2, 'kid-test', ?3, ?4, ?5, ?6, feature_code, quantity FROM applications WHERE id = ?2`,
+  )
     .bind(id, applicationId, '-----BEGIN LICENSE-----SECRET-LICENSE-TEXT-----END LICENSE-----', nbf, o.exp, nbf * 1000)
     .run()
   return id

@@ -3,6 +3,9 @@
 
 export type ActionInput = { reason: string; idempotencyKey: string | null; email: string | null }
 
+/** A Reissue's corrections: null keeps the current license's value. */
+export type ReissueInput = ActionInput & { featureCode: string | null; quantity: number | null }
+
 export type ActionDeps = { db: D1Database; now: number; operator: string }
 
 /** The event's dedupe key for an action sent with a key: one action per (application, key). */

@@ -19,6 +19,8 @@ export async function resendLicense(deps: ActionDeps, app: Application, input: A
   const { db, now, operator } = deps
   const license = await getLicenseByApplication(db, app.id)
   if (!license || !RESENDABLE.has(app.status)) throw new ActionRefusedError('RESEND_NOT_ISSUED', app.status)
+  // A revoked license no longer works: sending it again would only confuse the customer.
+  if (license.revokedAt !== null) throw new ActionRefusedError('RESEND_LICENSE_REVOKED', app.status)
   const corrected = input.email !== null && input.email.toLowerCase() !== app.email.toLowerCase() ? input.email : null
   const to = corrected ?? app.email
   const dedupeKey = input.idempotencyKey ? actionDedupeKey('resend', app.id, input.idempotencyKey) : null

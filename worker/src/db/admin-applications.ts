@@ -5,6 +5,8 @@ import type { Cursor } from '../routes/admin/params.ts'
 import { toApplication, type Application, type ApplicationStatus } from './applications.ts'
 import { toDelivery, type Delivery } from './deliveries.ts'
 import { listEvents, type AppEvent } from './events.ts'
+import { toLicense, type LicenseRecord } from './licenses.ts'
+import type { LicenseSummary } from '../shapes.ts'
 
 /** What `q` was read as: an application or license id, an email, else a feature code or a name prefix. */
 export type SearchTerm =
@@ -91,7 +93,7 @@ export async function searchApplications(db: D1Database, search: ApplicationSear
 }
 
 /** A license as the console shows it: claims and metadata, never its text. */
-export type AdminLicense = { id: string; kid: string; nbf: number; exp: number; issuedAt: number }
+export type AdminLicense = LicenseSummary
 
 export type AdminAlert = {
   code: string
@@ -125,10 +127,29 @@ type AlertRow = {
   resolved_at: number | null
 }
 
+/** The licenses with their successors linked, never their text. */
+function summarize(list: LicenseRecord[]): LicenseSummary[] {
+  const successor = new Map(list.flatMap((l) => (l.supersedes ? [[l.supersedes, l.id] as const] : [])))
+  return list.map((l) => ({
+    id: l.id,
+    kid: l.kid,
+    nbf: l.nbf,
+    exp: l.exp,
+    issuedAt: l.issuedAt,
+    featureCode: l.featureCode,
+    quantity: l.quantity,
+    revokedAt: l.revokedAt,
+    revokedBy: l.revokedBy,
+    revocationReason: l.revocationReason,
+    supersedes: l.supersedes,
+    supersededBy: successor.get(l.id) ?? null,
+  }))
+}
+
 export async function getApplicationDetail(db: D1Database, id: string): Promise<ApplicationDetail | null> {
   const [apps, licenses, deliveries] = await db.batch([
     db.prepare('SELECT * FROM applications WHERE id = ?1').bind(id),
-    db.prepare('SELECT id, kid, nbf, exp, issued_at FROM licenses WHERE application_id = ?1 ORDER BY issued_at, id').bind(id),
+    db.prepare('SELECT * FROM licenses WHERE application_id = ?1 ORDER BY issued_at, id').bind(id),
     db.prepare('SELECT * FROM deliveries WHERE application_id = ?1 ORDER BY created_at, id').bind(id),
   ])
   const row = apps.results[0] as Parameters<typeof toApplication>[0] | undefined
@@ -144,13 +165,7 @@ export async function getApplicationDetail(db: D1Database, id: string): Promise<
   return {
     application: toAdminApplication(app),
     events: await listEvents(db, id),
-    licenses: (licenses.results as { id: string; kid: string; nbf: number; exp: number; issued_at: number }[]).map((l) => ({
-      id: l.id,
-      kid: l.kid,
-      nbf: l.nbf,
-      exp: l.exp,
-      issuedAt: l.issued_at,
-    })),
+    licenses: summarize((licenses.results as Parameters<typeof toLicense>[0][]).map(toLicense)),
     deliveries: deliveryList,
     alerts: alertRows.map((a) => ({
       code: a.code,

@@ -1,5 +1,6 @@
 // Issued licenses by expiry for the console (docs/api.md, "Admin API"): keyset pages on (exp, id),
-// the terms joined from the application. Never the license text.
+// the license's terms and the application's customer; revoked (and so superseded) licenses are left
+// out. Never the license text.
 import type { Cursor } from '../routes/admin/params.ts'
 
 export type { IssuedLicense } from '../shapes.ts'
@@ -18,9 +19,9 @@ export function licenseSearchSql(search: LicenseSearch): { sql: string; binds: u
   const cursor = search.cursor ?? { key: search.nowSeconds, id: '' }
   return {
     sql: `SELECT l.id AS license_id, l.application_id, l.kid, l.nbf, l.exp, l.issued_at,
-            a.product, a.feature_code, a.quantity, a.validity_days, a.company, a.name, a.email
+            a.product, l.feature_code, l.quantity, a.validity_days, a.company, a.name, a.email
           FROM licenses l JOIN applications a ON a.id = l.application_id
-          WHERE l.exp >= ?1 AND l.exp < ?2 AND (l.exp, l.id) > (?3, ?4)
+          WHERE l.exp >= ?1 AND l.exp < ?2 AND (l.exp, l.id) > (?3, ?4) AND l.revoked_at IS NULL
           ORDER BY l.exp, l.id LIMIT ?5`,
     binds: [search.nowSeconds, search.expBefore ?? Number.MAX_SAFE_INTEGER, cursor.key, cursor.id, search.limit + 1],
   }

@@ -16,6 +16,8 @@ export type Delivery = {
   resendEmailId: string | null
   /** Where it goes when not the application's email (a resend to a corrected address). */
   toAddress: string | null
+  /** The license it mails when not the application's current one (a reissue's), migration 0015. */
+  licenseId: string | null
   createdAt: number
   updatedAt: number
 }
@@ -30,6 +32,7 @@ type DeliveryRow = {
   last_error: string | null
   resend_email_id: string | null
   to_address: string | null
+  license_id?: string | null
   created_at: number
   updated_at: number
 }
@@ -45,6 +48,7 @@ export function toDelivery(row: DeliveryRow): Delivery {
     lastError: row.last_error,
     resendEmailId: row.resend_email_id,
     toAddress: row.to_address ?? null,
+    licenseId: row.license_id ?? null,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   }
@@ -71,15 +75,15 @@ export function insertDeliveryStatement(
 /** INSERT of an operator's resend of the license mail, written only with its event `eventId`. */
 export function insertResendStatement(
   db: D1Database,
-  delivery: { id: string; applicationId: string; toAddress: string | null; now: number },
+  delivery: { id: string; applicationId: string; toAddress: string | null; now: number; licenseId?: string },
   eventId: string,
 ): D1PreparedStatement {
   return db
     .prepare(
-      `INSERT INTO deliveries (id, application_id, kind, status, attempts, next_attempt_at, created_at, updated_at, to_address)
-       SELECT ?1, ?2, 'license_resend', 'pending', 0, ?4, ?4, ?4, ?3 WHERE EXISTS (SELECT 1 FROM events WHERE id = ?5)`,
+      `INSERT INTO deliveries (id, application_id, kind, status, attempts, next_attempt_at, created_at, updated_at, to_address, license_id)
+       SELECT ?1, ?2, 'license_resend', 'pending', 0, ?4, ?4, ?4, ?3, ?6 WHERE EXISTS (SELECT 1 FROM events WHERE id = ?5)`,
     )
-    .bind(delivery.id, delivery.applicationId, delivery.toAddress, delivery.now, eventId)
+    .bind(delivery.id, delivery.applicationId, delivery.toAddress, delivery.now, eventId, delivery.licenseId ?? null)
 }
 
 /** A pending resend of the application's license mail to `toAddress` (null: its email), or null. */

@@ -45,11 +45,14 @@ export function toEvent(row: EventRow): AppEvent {
 }
 
 /**
- * INSERT of one event. With `requireStatus`, the row is written only while the application is in
- * that status; a clash on dedupe_key or dingtalk_event_id writes nothing (ON CONFLICT DO NOTHING).
+ * INSERT of an event, ignored when its id, dedupe key or DingTalk event id exists. With a guard, it
+ * is written only while the application has that status, or while that license is unrevoked.
  */
-export function insertEventStatement(db: D1Database, event: AppEvent, requireStatus?: ApplicationStatus): D1PreparedStatement {
-  const guard = requireStatus === undefined ? 'WHERE 1' : 'WHERE EXISTS (SELECT 1 FROM applications WHERE id = ?2 AND status = ?11)'
+export function insertEventStatement(
+  db: D1Database,
+  event: AppEvent,
+  guard?: ApplicationStatus | { unrevokedLicense: string },
+): D1PreparedStatement {
   const binds: unknown[] = [
     event.id,
     event.applicationId,
@@ -62,12 +65,19 @@ export function insertEventStatement(db: D1Database, event: AppEvent, requireSta
     event.data === null ? null : JSON.stringify(event.data),
     event.createdAt,
   ]
-  if (requireStatus !== undefined) binds.push(requireStatus)
+  let where = 'WHERE 1'
+  if (typeof guard === 'string') {
+    where = 'WHERE EXISTS (SELECT 1 FROM applications WHERE id = ?2 AND status = ?11)'
+    binds.push(guard)
+  } else if (guard) {
+    where = 'WHERE EXISTS (SELECT 1 FROM licenses WHERE id = ?11 AND revoked_at IS NULL)'
+    binds.push(guard.unrevokedLicense)
+  }
   return db
     .prepare(
       `INSERT INTO events (id, application_id, type, from_status, to_status, source, dedupe_key,
          dingtalk_event_id, data, created_at)
-       SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10 ${guard}
+       SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10 ${where}
        ON CONFLICT DO NOTHING`,
     )
     .bind(...binds)

@@ -7,6 +7,8 @@ export type MailMessages = {
   greeting: (name: string) => string
   licenseIntro: (product: string) => string
   licenseAttached: (fileName: string) => string
+  /** A reissued license: the one it replaces, which no longer works. */
+  licenseReplaces: (oldLicenseId: string) => string
   rejectionIntro: (p: { product: string; applicationId: string }) => string
   rejectionNext: string
   terms: {
@@ -31,6 +33,7 @@ export const MESSAGES: Readonly<Record<Locale, MailMessages>> = {
     greeting: (name) => `Hello ${name},`,
     licenseIntro: (product) => `your request has been approved. Your ${product} license is attached to this email.`,
     licenseAttached: (fileName) => `Import the attached file ${fileName} into the product to activate it.`,
+    licenseReplaces: (old) => `This corrected license replaces license ${old}, which has been revoked and no longer works.`,
     rejectionIntro: ({ product, applicationId }) =>
       `we are sorry: your request ${applicationId} for a ${product} license was not approved.`,
     rejectionNext: 'If you think this is a mistake, please contact your sales representative.',
@@ -53,6 +56,7 @@ export const MESSAGES: Readonly<Record<Locale, MailMessages>> = {
     greeting: (name) => `${name}，您好：`,
     licenseIntro: (product) => `您的申请已获批准，${product} 许可证文件已附在本邮件中。`,
     licenseAttached: (fileName) => `请将附件 ${fileName} 导入产品以完成激活。`,
+    licenseReplaces: (old) => `这份更正后的许可证取代许可证 ${old}，原许可证已吊销，不再有效。`,
     rejectionIntro: ({ product, applicationId }) => `很抱歉，您的 ${product} 许可证申请（${applicationId}）未获批准。`,
     rejectionNext: '如有疑问，请联系您的销售代表。',
     terms: {

@@ -19,6 +19,8 @@ export type LicenseMailInput = {
   notBefore: number
   expiresAt: number
   fileName: string
+  /** The license this one replaces (a reissue), or null. */
+  replaces?: string | null
   jwksUrl: string
   /** The applicant's private status link, `${PUBLIC_ORIGIN}/status/<id>?t=<token>`. */
   statusUrl: string
@@ -59,6 +61,7 @@ export function renderLicenseMail(input: LicenseMailInput): RenderedMail {
     input.locale,
     `<p>${escapeHtml(m.greeting(input.name))}</p>` +
       `<p>${escapeHtml(m.licenseIntro(input.productName))}</p>` +
+      (input.replaces ? `<p><strong>${escapeHtml(m.licenseReplaces(input.replaces))}</strong></p>` : '') +
       `<table style="border-collapse:collapse">${table}</table>` +
       `<p>${escapeHtml(m.licenseAttached(input.fileName))}</p>` +
       statusLinkHtml(m.statusLink, input.statusUrl) +
@@ -70,6 +73,7 @@ export function renderLicenseMail(input: LicenseMailInput): RenderedMail {
     '',
     m.licenseIntro(input.productName),
     '',
+    ...(input.replaces ? [m.licenseReplaces(input.replaces), ''] : []),
     ...rows.map(([label, value]) => `${label}: ${value}`),
     '',
     m.licenseAttached(input.fileName),

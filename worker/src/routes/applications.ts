@@ -227,6 +227,8 @@ export const applications = new Hono<AppEnv>()
             notBefore: iso(license.nbf * 1000),
             expiresAt: iso(license.exp * 1000),
             fileName: licenseFileName(app.product, license.id),
+            // Revoked by an operator (docs/console.md, "Revoke"): the file no longer works. Why is not told.
+            revokedAt: license.revokedAt === null ? null : iso(license.revokedAt),
           }
         : null,
     })

@@ -137,6 +137,7 @@ describe('POST /internal/events: approval events', () => {
       notBefore: new Date(claims.nbf * 1000).toISOString(),
       expiresAt: new Date(claims.exp * 1000).toISOString(),
       fileName: `hypermotion-${licenses[0].id}.lic`,
+      revokedAt: null,
     })
   })
 

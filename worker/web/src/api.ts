@@ -62,6 +62,8 @@ export interface LicenseSummary {
   notBefore: string
   expiresAt: string
   fileName: string
+  /** When an operator revoked it (ISO 8601), or null: a revoked license no longer works. */
+  revokedAt: string | null
 }
 
 export interface ApplicationView {

@@ -1,6 +1,8 @@
 // The body every console action takes (docs/api.md, "Admin API"): a reason (3–500 characters), an
 // optional idempotency key, and the action's own fields; 400 VALIDATION_FAILED names each bad one.
-import type { ActionInput } from '../../actions/action.ts'
+import { compactFeatureCode, isValidFeatureCode, MAX_FEATURE_CODE_LENGTH } from '../../../../license/src/index.ts'
+import type { ActionInput, ReissueInput } from '../../actions/action.ts'
+import type { Config } from '../../config.ts'
 import { ValidationError } from '../../errors.ts'
 import { isEmail, type FieldCode } from '../../validation.ts'
 
@@ -42,4 +44,37 @@ export function readActionInput(body: Record<string, unknown>, options: { allowE
 
   if (Object.keys(fields).length > 0) throw new ValidationError(fields)
   return { reason, idempotencyKey, email }
+}
+
+/**
+ * Reads a Reissue: `{ reason, idempotencyKey?, featureCode?, quantity? }`, the corrections checked
+ * by the apply form's rules (the configured pattern and quantity range). Absent means unchanged.
+ */
+export function readReissueInput(body: Record<string, unknown>, rules: Pick<Config, 'quantity' | 'featureCodePattern'>): ReissueInput {
+  const { featureCode: rawCode, quantity: rawQuantity, ...rest } = body
+  const fields: Record<string, FieldCode> = {}
+  let base: ActionInput | null = null
+  try {
+    base = readActionInput(rest)
+  } catch (err) {
+    if (!(err instanceof ValidationError)) throw err
+    Object.assign(fields, err.fields)
+  }
+  let featureCode: string | null = null
+  if (rawCode !== undefined && rawCode !== null) {
+    const compact = typeof rawCode === 'string' ? compactFeatureCode(rawCode) : null
+    if (compact === null) fields.featureCode = 'INVALID_FORMAT'
+    else if (compact === '') fields.featureCode = 'REQUIRED'
+    else if (compact.length > MAX_FEATURE_CODE_LENGTH) fields.featureCode = 'TOO_LONG'
+    else if (!rules.featureCodePattern.test(compact) || !isValidFeatureCode(compact)) fields.featureCode = 'INVALID_FORMAT'
+    else featureCode = compact
+  }
+  let quantity: number | null = null
+  if (rawQuantity !== undefined && rawQuantity !== null) {
+    if (typeof rawQuantity !== 'number' || !Number.isSafeInteger(rawQuantity)) fields.quantity = 'INVALID_FORMAT'
+    else if (rawQuantity < rules.quantity.min || rawQuantity > rules.quantity.max) fields.quantity = 'OUT_OF_RANGE'
+    else quantity = rawQuantity
+  }
+  if (Object.keys(fields).length > 0 || !base) throw new ValidationError(fields)
+  return { ...base, featureCode, quantity }
 }

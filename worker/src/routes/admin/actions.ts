@@ -1,9 +1,12 @@
-// POST /api/admin/applications/:id/{resend,resubmit,withdraw}: the console's actions (docs/api.md,
+// POST /api/admin/applications/:id/{resend,resubmit,withdraw,reissue} and
+// /api/admin/licenses/:licenseId/revoke: the console's actions (docs/api.md,
 // "Admin API"; docs/console.md, "Actions"). The guard of api.ts has made sure the caller is an
 // operator sending JSON from the console; the work that follows (a mail, a submission) starts after
 // the response, and cron completes it otherwise.
 import { Hono, type Context } from 'hono'
+import { reissueLicense } from '../../actions/reissue.ts'
 import { resendLicense } from '../../actions/resend.ts'
+import { revokeLicense } from '../../actions/revoke.ts'
 import { resubmitApplication, submitNow } from '../../actions/resubmit.ts'
 import { withdrawApplication } from '../../actions/withdraw.ts'
 import { limitBody, parseJsonObject } from '../../body.ts'
@@ -14,7 +17,18 @@ import { dingtalkFor } from '../../dingtalk/egress.ts'
 import { errorFields } from '../../log.ts'
 import { createMailer } from '../../mail/mailer.ts'
 import { processOutbox } from '../../outbox.ts'
-import { readActionInput } from './action-input.ts'
+import { readActionInput, readReissueInput } from './action-input.ts'
+
+/** Mails that an action queued go out now; cron sends them otherwise. */
+function sendSoon(c: Context<StaffEnv>, applicationId: string, now: number, after: string) {
+  const { config, log } = c.var
+  const mailer = createMailer({ apiKey: config.resendApiKey, baseUrl: config.resendBaseUrl, from: config.mailFrom })
+  c.executionCtx.waitUntil(
+    processOutbox({ db: c.env.DB, config, mailer, log, now }, { applicationId }).catch((err) =>
+      log.error(`outbox after a ${after} failed; cron will retry`, errorFields(err)),
+    ),
+  )
+}
 
 async function target(c: Context<StaffEnv>): Promise<{ app: Application; body: Record<string, unknown> }> {
   const id = c.req.param('id') ?? ''
@@ -27,18 +41,13 @@ async function target(c: Context<StaffEnv>): Promise<{ app: Application; body: R
 
 export const adminActions = new Hono<StaffEnv>()
   .post('/:id/resend', limitBody(), async (c) => {
-    const { config, log, staff } = c.var
+    const { log, staff } = c.var
     const { app, body } = await target(c)
     const input = readActionInput(body, { allowEmail: true })
     const now = Date.now()
     const result = await resendLicense({ db: c.env.DB, now, operator: staff.email }, app, input)
     log.info('operator resend', { applicationId: app.id, operator: staff.email, deliveryId: result.deliveryId, duplicate: result.duplicate })
-    const mailer = createMailer({ apiKey: config.resendApiKey, baseUrl: config.resendBaseUrl, from: config.mailFrom })
-    c.executionCtx.waitUntil(
-      processOutbox({ db: c.env.DB, config, mailer, log, now }, { applicationId: app.id }).catch((err) =>
-        log.error('outbox after a resend failed; cron will retry', errorFields(err)),
-      ),
-    )
+    sendSoon(c, app.id, now, 'resend')
     return c.json({ applicationId: app.id, ...result }, result.duplicate ? 200 : 202)
   })
   .post('/:id/resubmit', limitBody(), async (c) => {
@@ -64,3 +73,24 @@ export const adminActions = new Hono<StaffEnv>()
     log.info('operator withdraw', { applicationId: app.id, operator: staff.email, from: app.status, duplicate: result.duplicate })
     return c.json({ applicationId: app.id, ...result })
   })
+  .post('/:id/reissue', limitBody(), async (c) => {
+    const { config, log, staff } = c.var
+    const { app, body } = await target(c)
+    const input = readReissueInput(body, config)
+    const now = Date.now()
+    const result = await reissueLicense({ db: c.env.DB, now, operator: staff.email, config }, app, input)
+    log.info('operator reissue', { applicationId: app.id, operator: staff.email, licenseId: result.licenseId, supersedes: result.supersedes, duplicate: result.duplicate })
+    sendSoon(c, app.id, now, 'reissue')
+    return c.json(result, result.duplicate ? 200 : 202)
+  })
+
+/** POST /api/admin/licenses/:licenseId/revoke (mounted under /licenses by api.ts). */
+export const adminLicenseActions = new Hono<StaffEnv>().post('/:licenseId/revoke', limitBody(), async (c) => {
+  const { log, staff } = c.var
+  const licenseId = c.req.param('licenseId') ?? ''
+  if (!/^LIC-[0-9A-Z]{1,32}$/.test(licenseId)) throw new ValidationError({ licenseId: 'INVALID_FORMAT' })
+  const input = readActionInput(parseJsonObject(await c.req.text()))
+  const result = await revokeLicense({ db: c.env.DB, now: Date.now(), operator: staff.email }, licenseId, input)
+  log.info('operator revoke', { licenseId, applicationId: result.applicationId, operator: staff.email, duplicate: result.duplicate })
+  return c.json(result)
+})

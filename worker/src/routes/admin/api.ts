@@ -3,7 +3,7 @@
 import { Hono } from 'hono'
 import { limitBody, parseJsonObject } from '../../body.ts'
 import type { StaffEnv } from '../../env.ts'
-import { adminActions } from './actions.ts'
+import { adminActions, adminLicenseActions } from './actions.ts'
 import { adminApplications } from './applications.ts'
 import { adminAttention } from './attention.ts'
 import { guardActions, requireStaff } from './guard.ts'
@@ -25,3 +25,4 @@ export const adminApi = new Hono<StaffEnv>()
   .route('/attention', adminAttention)
   .route('/health', adminHealth)
   .route('/', adminLicenses)
+  .route('/licenses', adminLicenseActions)

@@ -39,7 +39,22 @@ describe('GET /api/admin/applications/:id', () => {
     expect(body.events.map((e: { type: string }) => e.type)).toEqual(['submitted', 'dingtalk.submitted', 'note'])
     expect(body.events[1]).toMatchObject({ fromStatus: 'submitted', toStatus: 'pending_approval', source: 'api', createdAt: t0 + 2000, data: { instanceId: instance, attempt: 1 } })
     expect(body.events[2].data).toEqual({ accessToken: '[redacted]', nested: { apiKey: '[redacted]', kid: 'kid-1' }, list: [{ secret: '[redacted]' }] })
-    expect(body.licenses).toEqual([{ id: license, kid: 'kid-test', nbf: expect.any(Number), exp, issuedAt: expect.any(Number) }])
+    expect(body.licenses).toEqual([
+      {
+        id: license,
+        kid: 'kid-test',
+        nbf: expect.any(Number),
+        exp,
+        issuedAt: expect.any(Number),
+        featureCode: expect.any(String),
+        quantity: expect.any(Number),
+        revokedAt: null,
+        revokedBy: null,
+        revocationReason: null,
+        supersedes: null,
+        supersededBy: null,
+      },
+    ])
     expect(body.deliveries).toEqual([expect.objectContaining({ id: delivery, kind: 'license', status: 'sent', attempts: 2, resendEmailId: 're_123', lastError: null })])
     expect(body.alerts.map((a: { code: string; state: string }) => `${a.code}:${a.state}`).sort()).toEqual(['APPLICATION_FAILED:firing', 'DINGTALK_DUPLICATE_INSTANCE:firing', 'MAIL_FAILED:resolved'])
     for (const secret of ['SECRET-LICENSE-TEXT', 'hash-of-the-access-token', 'tok-123', 'k-9']) expect(text).not.toContain(secret)
