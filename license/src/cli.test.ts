@@ -331,3 +331,45 @@ describe.concurrent('license CLI: verify with a revocation list', () => {
     expect([alone.code, alone.stderr]).toEqual([1, expect.stringContaining('needs --revocations')])
   })
 })
+
+describe('license CLI: revoke-list', () => {
+  const SIGN = ['revoke-list', '--key', 'keyA.jwk.json', '--iss', 'https://licenses.example.com']
+  const VERIFY = ['verify', 'valid.lic', ...CHECKS, '--now', MID]
+
+  beforeAll(() => writeFile(file('keyA.jwk.json'), JSON.stringify(VECTORS.keys.a.privateJwk)))
+
+  it('signs the list a product then checks licenses against (REVOKED, exit 6)', async () => {
+    const sub = VECTORS.cases[0].claims.sub
+    await writeFile(file('revoked.txt'), `# refunds\n${sub},2026-04-30T08:00:00Z\n\nlic_other\n`)
+    const args = [...SIGN, '--revoked', 'revoked.txt', '--now', '2026-05-01T00:00:00Z']
+    const signed = await cli([...args, '--out', 'local.jwt'])
+    expect([signed.code, signed.stderr]).toEqual([0, expect.stringContaining('2 revoked licenses')])
+    const checked = await cli([...VERIFY, '--revocations', 'local.jwt'])
+    expect([checked.code, checked.stderr]).toEqual([6, expect.stringContaining('INVALID REVOKED')])
+    const json = await cli([...args, '--json'])
+    const { list, claims } = JSON.parse(json.stdout)
+    expect(claims).toMatchObject({ v: 1, iat: 1_777_593_600, revoked: [{ sub }, { sub: 'lic_other' }] })
+    expect(`${list}\n`).toBe(await readFile(file('local.jwt'), 'utf8'))
+  })
+
+  it('reads the ids from stdin for - and writes the list to stdout', async () => {
+    const result = await cli([...SIGN, '--revoked', '-'], 'lic_x\n')
+    expect(result.code).toBe(0)
+    expect(result.stdout).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+\n$/)
+  })
+
+  it.each([
+    ['a license id listed twice', 'lic_x\nlic_x,2026-01-01\n', 'license lic_x is listed twice'],
+    ['a bad time', 'lic_x,yesterday\n', 'line 1: "yesterday" is not an ISO 8601 date'],
+    ['a line with three fields', 'lic_x,1,2\n', 'line 1: expected'],
+  ])('exits 1 for %s', async (_, text, message) => {
+    const result = await cli([...SIGN, '--revoked', '-'], text)
+    expect([result.code, result.stderr]).toEqual([1, expect.stringContaining(message)])
+  })
+
+  it('refuses an issuer that is not an origin (exit 1)', async () => {
+    const args = ['revoke-list', '--key', 'keyA.jwk.json', '--iss', 'licenses', '--revoked', '-']
+    const result = await cli(args, 'lic_x\n')
+    expect([result.code, result.stderr]).toEqual([1, expect.stringContaining('iss must be')])
+  })
+})
