@@ -36,6 +36,7 @@ export {
   type LicenseSigningKey,
 } from './keys.ts'
 export {
+  MAX_REVOCATION_LIST_LENGTH,
   REVOCATIONS_TYP,
   signRevocationList,
   verifyRevocationList,

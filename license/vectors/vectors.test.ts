@@ -71,6 +71,11 @@ describe('published license test vectors', () => {
     if (test.expect === 'VALID') expect(result).toEqual({ expect: 'VALID', claims: test.claims })
   })
 
+  it('include the revocation list that docs/license-format.md shows as its example', () => {
+    const doc = readFileSync(new URL('../../docs/license-format.md', import.meta.url), 'utf8')
+    expect(doc).toContain(`\n${published.revocationLists.revokesValid}\n`)
+  })
+
   it('agree with node:crypto on which signatures hold', () => {
     const { valid, rewrapped, signedByB, tamperedClaims, version2, wrongTyp } = published.licenses
     const signed = [valid, rewrapped, signedByB, version2, wrongTyp]
