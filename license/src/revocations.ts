@@ -60,7 +60,8 @@ const isTime = (value: unknown): value is number =>
   Number.isSafeInteger(value) && (value as number) >= 0
 
 /** UTF-16 code unit order, the same in every JavaScript engine (and byte order for ASCII ids). */
-const bySub = (a: RevokedEntry, b: RevokedEntry) => (a.sub < b.sub ? -1 : a.sub > b.sub ? 1 : 0)
+const compareSub = (a: RevokedEntry, b: RevokedEntry) =>
+  a.sub < b.sub ? -1 : a.sub > b.sub ? 1 : 0
 
 function entriesFrom(revoked: RevocationListInput['revoked']): RevokedEntry[] {
   if (!Array.isArray(revoked)) throw new TypeError('revoked must be an array of {sub, revokedAt}')
@@ -72,7 +73,7 @@ function entriesFrom(revoked: RevocationListInput['revoked']): RevokedEntry[] {
     if (rat < 0) throw new TypeError(`revoked[${index}].revokedAt lies before 1970`)
     return { sub, rat }
   })
-  entries.sort(bySub)
+  entries.sort(compareSub)
   for (let at = 1; at < entries.length; at += 1) {
     if (entries[at].sub === entries[at - 1].sub) {
       throw new TypeError(`license ${entries[at].sub} is listed twice`)
