@@ -32,19 +32,29 @@ const CHECKS = ['--product', 'acme-cad', '--feature-code', FC, '--jwks', 'onlyA.
 const MID = '2026-06-01T00:00:00Z'
 let server: ReturnType<typeof createServer>
 let jwksUrl = ''
+let revocationsUrl = ''
 
 beforeAll(async () => {
   for (const [name, text] of Object.entries<string>(VECTORS.licenses)) {
     await writeFile(file(`${name}.lic`), text)
   }
+  for (const [name, text] of Object.entries<string>(VECTORS.revocationLists)) {
+    await writeFile(file(`${name}.jwt`), `${text}\n`)
+  }
   await writeFile(file('onlyA.json'), JSON.stringify(VECTORS.jwks.onlyA))
   server = createServer((request, response) => {
+    if (request.url === '/.well-known/license-revocations.jwt') {
+      response.writeHead(200, { 'content-type': 'application/jwt' })
+      return void response.end(VECTORS.revocationLists.revokesValid)
+    }
     if (request.url !== '/.well-known/jwks.json') return void response.writeHead(404).end()
     response.writeHead(200, { 'content-type': 'application/json' })
     response.end(JSON.stringify(VECTORS.jwks.onlyA))
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  jwksUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/.well-known/jwks.json`
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  jwksUrl = `${origin}/.well-known/jwks.json`
+  revocationsUrl = `${origin}/.well-known/license-revocations.jwt`
 })
 
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())))
@@ -258,5 +268,108 @@ describe.concurrent('license CLI: inspect', () => {
   it('exits 2 for a file that is not a license', async () => {
     const result = await cli(['inspect', 'notALicense.lic'])
     expect([result.code, result.stderr]).toEqual([2, expect.stringMatching(/^BAD_ARMOR: /)])
+  })
+})
+
+describe.concurrent('license CLI: verify with a revocation list', () => {
+  const AB = ['--product', 'acme-cad', '--feature-code', FC, '--jwks', 'aAndB.json', '--now', MID]
+
+  beforeAll(() => writeFile(file('aAndB.json'), JSON.stringify(VECTORS.jwks.aAndB)))
+
+  it('exits 6 with REVOKED for a license the list names', async () => {
+    const args = ['verify', 'valid.lic', ...CHECKS, '--now', MID, '--revocations', 'revokesValid.jwt']
+    const human = await cli(args)
+    expect(human.code).toBe(6)
+    expect(human.stderr).toMatch(/^INVALID REVOKED: the license lic_\w+ was revoked at .+\n$/)
+    const json = await cli([...args, '--json'])
+    expect(json.code).toBe(6)
+    expect(JSON.parse(json.stdout)).toMatchObject({ valid: false, code: 'REVOKED' })
+  })
+
+  it('reports REVOKED (exit 6) before the product (exit 4)', async () => {
+    const args = ['verify', 'valid.lic', ...CHECKS, '--now', MID, '--product', 'acme-cam']
+    const result = await cli([...args, '--revocations', 'revokesValid.jwt'])
+    expect([result.code, result.stderr]).toEqual([6, expect.stringContaining('REVOKED')])
+  })
+
+  it('accepts a license the list does not name and says the list was checked', async () => {
+    const result = await cli(['verify', 'signedByB.lic', ...AB, '--revocations', 'revokesValid.jwt'])
+    expect(result.code).toBe(0)
+    expect(result.stdout).toContain('revocations   not revoked (list of 2026-05-01T00:00:00Z')
+    const json = await cli(['verify', 'signedByB.lic', ...AB, '--revocations', revocationsUrl, '--json'])
+    expect(json.code).toBe(0)
+    expect(JSON.parse(json.stdout)).toMatchObject({ valid: true, revocations: { size: 2 } })
+  })
+
+  it('fetches the list from an http(s) URL', async () => {
+    const args = ['verify', 'valid.lic', ...CHECKS, '--now', MID, '--revocations', revocationsUrl]
+    expect((await cli(args)).code).toBe(6)
+    const missing = await cli([...args.slice(0, -1), `${revocationsUrl}x`])
+    expect([missing.code, missing.stderr]).toEqual([1, expect.stringContaining('HTTP 404')])
+  })
+
+  it.each([
+    ['an altered list', 'tampered.jwt', [], 'BAD_REVOCATION_LIST', 'signature does not verify'],
+    ['a list by an untrusted key', 'signedByB.jwt', [], 'BAD_REVOCATION_LIST', 'unknown key'],
+    ['a license as the list', 'valid.lic', [], 'BAD_REVOCATION_LIST', 'is not a compact JWS'],
+    ['a stale list', 'revokesValid.jwt', ['--revocations-max-age', '86400'], 'STALE_REVOCATION_LIST', 'older than'],
+  ])('exits 1 for %s, the license unchecked', async (_, list, extra, code, message) => {
+    const args = ['verify', 'valid.lic', ...CHECKS, '--now', MID, '--revocations', list, ...extra]
+    const human = await cli(args)
+    expect(human.code).toBe(1)
+    expect(human.stderr).toMatch(new RegExp(`^error: revocation list ${list}: .*${message}`))
+    const json = await cli([...args, '--json'])
+    expect(json.code).toBe(1)
+    expect(JSON.parse(json.stdout)).toEqual({ error: { code, message: expect.any(String) } })
+  })
+
+  it('exits 1 for a missing list file and for --revocations-max-age without a list', async () => {
+    const missing = await cli(['verify', 'valid.lic', ...CHECKS, '--revocations', 'nope.jwt'])
+    expect(missing.code).toBe(1)
+    expect(missing.stderr).toContain('cannot read revocation list file nope.jwt: no such file')
+    const alone = await cli(['verify', 'valid.lic', ...CHECKS, '--revocations-max-age', '60'])
+    expect([alone.code, alone.stderr]).toEqual([1, expect.stringContaining('needs --revocations')])
+  })
+})
+
+describe('license CLI: revoke-list', () => {
+  const SIGN = ['revoke-list', '--key', 'keyA.jwk.json', '--iss', 'https://licenses.example.com']
+  const VERIFY = ['verify', 'valid.lic', ...CHECKS, '--now', MID]
+
+  beforeAll(() => writeFile(file('keyA.jwk.json'), JSON.stringify(VECTORS.keys.a.privateJwk)))
+
+  it('signs the list a product then checks licenses against (REVOKED, exit 6)', async () => {
+    const sub = VECTORS.cases[0].claims.sub
+    await writeFile(file('revoked.txt'), `# refunds\n${sub},2026-04-30T08:00:00Z\n\nlic_other\n`)
+    const args = [...SIGN, '--revoked', 'revoked.txt', '--now', '2026-05-01T00:00:00Z']
+    const signed = await cli([...args, '--out', 'local.jwt'])
+    expect([signed.code, signed.stderr]).toEqual([0, expect.stringContaining('2 revoked licenses')])
+    const checked = await cli([...VERIFY, '--revocations', 'local.jwt'])
+    expect([checked.code, checked.stderr]).toEqual([6, expect.stringContaining('INVALID REVOKED')])
+    const json = await cli([...args, '--json'])
+    const { list, claims } = JSON.parse(json.stdout)
+    expect(claims).toMatchObject({ v: 1, iat: 1_777_593_600, revoked: [{ sub }, { sub: 'lic_other' }] })
+    expect(`${list}\n`).toBe(await readFile(file('local.jwt'), 'utf8'))
+  })
+
+  it('reads the ids from stdin for - and writes the list to stdout', async () => {
+    const result = await cli([...SIGN, '--revoked', '-'], 'lic_x\n')
+    expect(result.code).toBe(0)
+    expect(result.stdout).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+\n$/)
+  })
+
+  it.each([
+    ['a license id listed twice', 'lic_x\nlic_x,2026-01-01\n', 'license lic_x is listed twice'],
+    ['a bad time', 'lic_x,yesterday\n', 'line 1: "yesterday" is not an ISO 8601 date'],
+    ['a line with three fields', 'lic_x,1,2\n', 'line 1: expected'],
+  ])('exits 1 for %s', async (_, text, message) => {
+    const result = await cli([...SIGN, '--revoked', '-'], text)
+    expect([result.code, result.stderr]).toEqual([1, expect.stringContaining(message)])
+  })
+
+  it('refuses an issuer that is not an origin (exit 1)', async () => {
+    const args = ['revoke-list', '--key', 'keyA.jwk.json', '--iss', 'licenses', '--revoked', '-']
+    const result = await cli(args, 'lic_x\n')
+    expect([result.code, result.stderr]).toEqual([1, expect.stringContaining('iss must be')])
   })
 })

@@ -1,4 +1,5 @@
-// The license toolkit's public API: issue (worker), verify (products), keys and JWKS (both sides).
+// The license toolkit's public API: issue (worker), verify (products), keys and JWKS (both sides),
+// revocation lists (signed by the worker, checked by products).
 // The format it reads and writes is stable and versioned: docs/license-format.md.
 export { ARMOR_BEGIN, ARMOR_END } from './armor.ts'
 export {
@@ -34,6 +35,18 @@ export {
   type LicensePublicKeys,
   type LicenseSigningKey,
 } from './keys.ts'
+export {
+  MAX_REVOCATION_LIST_LENGTH,
+  REVOCATIONS_TYP,
+  signRevocationList,
+  verifyRevocationList,
+  type RevocationListClaims,
+  type RevocationListInput,
+  type RevokedEntry,
+  type SignRevocationListOptions,
+  type VerifiedRevocationList,
+  type VerifyRevocationListOptions,
+} from './revocations.ts'
 export type { Instant } from './time.ts'
 export {
   createLicenseVerifier,

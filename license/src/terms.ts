@@ -5,8 +5,8 @@ import { LicenseTermsError, type TermsFieldProblem } from './errors.ts'
 import { compactFeatureCode, isValidFeatureCode, normalizeFeatureCode } from './feature-code.ts'
 import { MAX_FEATURE_CODE_LENGTH } from './feature-code.ts'
 
-const MAX_ID_LENGTH = 128
-const MAX_ORIGIN_LENGTH = 256
+export const MAX_ID_LENGTH = 128
+export const MAX_ORIGIN_LENGTH = 256
 const MAX_NAME_LENGTH = 200
 const MAX_EMAIL_LENGTH = 254
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/
@@ -14,14 +14,19 @@ const EMAIL = /^[^\s@]+@[^\s@]+$/
 
 type Problems = Record<string, TermsFieldProblem>
 
-function text(value: unknown, max: number, required = true): TermsFieldProblem | undefined {
+/** Why `value` is not a text field of at most `max` characters (no control characters), if not. */
+export function textProblem(
+  value: unknown,
+  max: number,
+  required = true,
+): TermsFieldProblem | undefined {
   if (typeof value !== 'string' || (required && value.trim() === '')) return 'MISSING'
   if (value.length > max) return 'TOO_LONG'
   if (CONTROL.test(value) || value.trim() !== value) return 'INVALID'
   return undefined
 }
 
-function isOrigin(value: string): boolean {
+export function isOrigin(value: string): boolean {
   try {
     const url = new URL(value)
     return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value
@@ -52,10 +57,11 @@ function customerProblems(cust: unknown): Problems {
   if (typeof cust !== 'object' || cust === null) return { cust: 'MISSING' }
   const { name, company, email } = cust as Partial<LicenseTerms['cust']>
   const problems: Problems = {}
-  const emailProblem = text(email, MAX_EMAIL_LENGTH) ?? (EMAIL.test(email!) ? undefined : 'INVALID')
+  const emailProblem =
+    textProblem(email, MAX_EMAIL_LENGTH) ?? (EMAIL.test(email!) ? undefined : 'INVALID')
   for (const [field, problem] of [
-    ['cust.name', text(name, MAX_NAME_LENGTH)],
-    ['cust.company', text(company, MAX_NAME_LENGTH, false)],
+    ['cust.name', textProblem(name, MAX_NAME_LENGTH)],
+    ['cust.company', textProblem(company, MAX_NAME_LENGTH, false)],
     ['cust.email', emailProblem],
   ] as const) {
     if (problem) problems[field] = problem
@@ -67,13 +73,14 @@ function customerProblems(cust: unknown): Problems {
 export function claimsFromTerms(terms: LicenseTerms, iat: number): LicenseClaims {
   const t: Partial<LicenseTerms> = terms ?? {}
   const problems: Problems = {}
-  const iss = text(t.iss, MAX_ORIGIN_LENGTH) ?? (isOrigin(t.iss!) ? undefined : 'INVALID')
+  const iss =
+    textProblem(t.iss, MAX_ORIGIN_LENGTH) ?? (isOrigin(t.iss!) ? undefined : 'INVALID')
   const qty = Number.isSafeInteger(t.qty) && t.qty! >= 1 ? undefined : 'NOT_POSITIVE_INTEGER'
   const single: Record<string, TermsFieldProblem | undefined> = {
     iss,
-    sub: text(t.sub, MAX_ID_LENGTH),
-    aud: text(t.aud, MAX_ID_LENGTH),
-    app: text(t.app, MAX_ID_LENGTH),
+    sub: textProblem(t.sub, MAX_ID_LENGTH),
+    aud: textProblem(t.aud, MAX_ID_LENGTH),
+    app: textProblem(t.app, MAX_ID_LENGTH),
     fc: featureCodeProblem(t.fc),
     qty,
   }

@@ -5,6 +5,7 @@ import { LicenseError } from './errors.ts'
 import { issueLicense } from './issue.ts'
 import { buildJwks } from './jwks.ts'
 import { importLicensePublicKeys } from './keys.ts'
+import { signRevocationList, verifyRevocationList } from './revocations.ts'
 import { CHECKS, EXP, ISSUED, keyFixture, NBF, TERMS } from './test-fixtures.ts'
 import { createLicenseVerifier, DEFAULT_CLOCK_SKEW, verifyLicense } from './verify.ts'
 import type { LicenseCheckOptions, LicenseKeysInput } from './verify.ts'
@@ -212,5 +213,46 @@ describe('createLicenseVerifier', () => {
     const verify = await createLicenseVerifier({ keys: current.jwks })
     const results = await Promise.all(Array.from({ length: 20 }, () => verify(license, CHECKS)))
     expect(results.map((claims) => claims.sub)).toEqual(Array(20).fill(TERMS.sub))
+  })
+})
+
+const revokedAt = ms(ISSUED + 86_400)
+const revocationList = await signRevocationList(
+  { iss: TERMS.iss, revoked: [{ sub: TERMS.sub, revokedAt }] },
+  current.signingKey,
+  { now: revokedAt },
+)
+const revocations = await verifyRevocationList(revocationList, current.jwks, { now: CHECKS.now })
+
+describe('revocations', () => {
+  it('rejects a license the list names with REVOKED, saying when', async () => {
+    const verdict = verifyLicense(license, { keys: current.jwks, ...CHECKS, revocations })
+    await expect(verdict).rejects.toMatchObject({
+      code: 'REVOKED',
+      message: `the license ${TERMS.sub} was revoked at 2026-01-02T00:00:00Z`,
+    })
+  })
+
+  it('accepts a license the list does not name', async () => {
+    const other = await issueLicense({ ...TERMS, sub: 'lic_other' }, current.signingKey, { now })
+    expect(await codeOf(other, { revocations })).toBe('VALID')
+    expect(await codeOf(license)).toBe('VALID')
+  })
+
+  it('reports REVOKED before product, machine and time (a revoked license is dead)', async () => {
+    const past = ms(EXP + 86_400)
+    const everythingWrong = { product: 'x', featureCode: 'Y', now: past, revocations }
+    expect(await codeOf(license, everythingWrong)).toBe('REVOKED')
+    expect(await codeOf(license, { product: 'acme-cam', revocations })).toBe('REVOKED')
+  })
+
+  it('checks the signature before the list (an altered license is BAD_SIGNATURE)', async () => {
+    const forged = armorLicense(`${HEADER}.${json({ ...CLAIMS, qty: 500 })}.${SIGNATURE}`)
+    expect(await codeOf(forged, { revocations })).toBe('BAD_SIGNATURE')
+  })
+
+  it('refuses revocations that are not a verified list with a TypeError', async () => {
+    const checks = { ...CHECKS, revocations: { size: 0 } as never }
+    await expect(verifyLicense(license, { keys: current.jwks, ...checks })).rejects.toThrow(TypeError)
   })
 })

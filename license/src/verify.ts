@@ -1,12 +1,12 @@
 // Verifies a license offline, in the order of docs/license-format.md ("Verifying"): armor and
-// header, key, signature, version and claims, product, feature code, clock, validity period.
-import { base64url } from 'jose'
+// header, key, signature, version and claims, revocation, product, feature code, clock, period.
 import { claimsFromPayload, type LicenseClaims } from './claims.ts'
 import { LicenseError } from './errors.ts'
 import { normalizeFeatureCode } from './feature-code.ts'
 import type { JwkInput } from './jwk.ts'
-import { decodeSegment, splitLicense } from './jws.ts'
+import { decodeSegment, signatureHolds, splitLicense } from './jws.ts'
 import { importLicensePublicKeys, type LicensePublicKeys } from './keys.ts'
+import type { VerifiedRevocationList } from './revocations.ts'
 import { isoSeconds, toSeconds, type Instant } from './time.ts'
 
 export type LicenseCheckOptions = {
@@ -20,6 +20,8 @@ export type LicenseCheckOptions = {
   lastSeen?: Instant
   /** Seconds of tolerance for every time comparison; defaults to 300. */
   clockSkew?: number
+  /** A list from verifyRevocationList; a license it names is REVOKED whatever else holds. */
+  revocations?: VerifiedRevocationList
 }
 
 /** Trusted keys: an imported set (fast), or a JWK Set, a JWK, or their JSON (import per call). */
@@ -31,13 +33,17 @@ export type LicenseVerifier = (text: string, options: LicenseCheckOptions) => Pr
 
 export const DEFAULT_CLOCK_SKEW = 300
 
-const ED25519 = { name: 'Ed25519' }
-const SIGNATURE_LENGTH = 86 // base64url characters of a 64-byte Ed25519 signature
-
-type Checks = { product: string; featureCode: string; skew: number; now: number; lastSeen?: number }
+type Checks = {
+  product: string
+  featureCode: string
+  skew: number
+  now: number
+  lastSeen?: number
+  revocations?: VerifiedRevocationList
+}
 
 function readChecks(options: LicenseCheckOptions): Checks {
-  const { product, featureCode, clockSkew = DEFAULT_CLOCK_SKEW } = options ?? {}
+  const { product, featureCode, clockSkew = DEFAULT_CLOCK_SKEW, revocations } = options ?? {}
   if (typeof product !== 'string' || product === '') {
     throw new TypeError('product must be the product id (a non-empty string)')
   }
@@ -47,12 +53,16 @@ function readChecks(options: LicenseCheckOptions): Checks {
   if (!Number.isFinite(clockSkew) || clockSkew < 0) {
     throw new TypeError('clockSkew must be a number of seconds, 0 or more')
   }
+  if (revocations !== undefined && typeof revocations?.isRevoked !== 'function') {
+    throw new TypeError('revocations must come from verifyRevocationList')
+  }
   return {
     product,
     featureCode: normalizeFeatureCode(featureCode),
     skew: clockSkew,
     now: toSeconds(options.now ?? Date.now(), 'now'),
     lastSeen: options.lastSeen === undefined ? undefined : toSeconds(options.lastSeen, 'lastSeen'),
+    revocations,
   }
 }
 
@@ -63,21 +73,20 @@ async function signedPayload(keys: LicensePublicKeys, text: string): Promise<unk
     throw new LicenseError('UNKNOWN_KEY', `the license is signed by an unknown key (${header.kid})`)
   }
   // Only the canonical encoding of a 64-byte signature is accepted, so a license has one spelling.
-  const signature =
-    signatureSegment.length === SIGNATURE_LENGTH
-      ? (base64url.decode(signatureSegment) as Uint8Array<ArrayBuffer>)
-      : undefined
-  const valid =
-    signature !== undefined &&
-    base64url.encode(signature) === signatureSegment &&
-    (await crypto.subtle.verify(ED25519, key, signature, signingInput))
-  if (!valid) {
+  if (!(await signatureHolds(key, signingInput, signatureSegment))) {
     throw new LicenseError('BAD_SIGNATURE', 'the license signature does not verify: it was altered')
   }
   return decodeSegment(payloadSegment, 'claims')
 }
 
-function check(claims: LicenseClaims, { product, featureCode, skew, now, lastSeen }: Checks) {
+function check(claims: LicenseClaims, checks: Checks) {
+  const { product, featureCode, skew, now, lastSeen, revocations } = checks
+  // First of the claims: a revoked license is dead whatever else holds (product, machine, dates).
+  const revoked = revocations?.isRevoked(claims.sub)
+  if (revoked) {
+    const message = `the license ${claims.sub} was revoked at ${isoSeconds(revoked.rat)}`
+    throw new LicenseError('REVOKED', message)
+  }
   if (claims.aud !== product) {
     const message = `the license is for product "${claims.aud}", not "${product}"`
     throw new LicenseError('WRONG_PRODUCT', message)

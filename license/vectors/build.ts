@@ -3,6 +3,7 @@
 import { base64url, CompactSign, exportJWK, importPKCS8 } from 'jose'
 import type { JSONWebKeySet, JWK } from 'jose'
 import { ARMOR_BEGIN, ARMOR_END, importLicenseSigningKey, issueLicense } from '../src/index.ts'
+import { signRevocationList } from '../src/index.ts'
 import { publicJwkFromPrivate, type LicenseClaims, type LicenseTerms } from '../src/index.ts'
 
 export type VectorCase = {
@@ -14,6 +15,10 @@ export type VectorCase = {
   now: number
   lastSeen?: number
   clockSkew: number
+  /** The revocation list to verify first (same keys, now and skew), then check the license by. */
+  revocations?: string
+  /** Seconds: the list's maxAge. */
+  revocationsMaxAge?: number
   expect: string
   claims?: LicenseClaims
 }
@@ -26,6 +31,7 @@ export type LicenseVectors = {
   keys: Record<string, TestKey>
   jwks: Record<string, JSONWebKeySet>
   licenses: Record<string, string>
+  revocationLists: Record<string, string>
   cases: VectorCase[]
 }
 
@@ -37,6 +43,8 @@ const IAT = at('2026-01-01T00:00:00Z')
 const NBF = at('2026-02-01T00:00:00Z')
 const EXP = at('2027-02-01T00:00:00Z')
 const MID = at('2026-06-01T00:00:00Z')
+const LIST_IAT = at('2026-05-01T00:00:00Z')
+const RAT = at('2026-04-30T08:00:00Z')
 const FC = '9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08'
 const FC_TYPED = '9f86-d081 884c-7d65 9a2f-eaa0 c55a-d015 a3bf-4f1b 2b0b-822c d15d-6c15 b0f0-0a08'
 
@@ -110,6 +118,29 @@ async function buildLicenses(a: TestKey, b: TestKey) {
   return { licenses, claims }
 }
 
+async function buildRevocationLists(a: TestKey, b: TestKey, valid: string) {
+  const input = {
+    iss: TERMS.iss,
+    revoked: [
+      { sub: TERMS.sub, revokedAt: RAT * 1000 },
+      { sub: 'lic_01JGY2B7N5Q8R1S4T6V9W3X5Z7', revokedAt: (RAT - 86_400) * 1000 },
+    ],
+  }
+  const now = LIST_IAT * 1000
+  const keyA = await importLicenseSigningKey(a.privateJwk)
+  const keyB = await importLicenseSigningKey(b.privateJwk)
+  const revokesValid = await signRevocationList(input, keyA, { now })
+  const [header, payload, signature] = revokesValid.split('.')
+  const claims = JSON.parse(new TextDecoder().decode(base64url.decode(payload)))
+  const emptied = base64url.encode(JSON.stringify({ ...claims, revoked: [] }))
+  return {
+    revokesValid,
+    signedByB: await signRevocationList(input, keyB, { now }),
+    tampered: `${header}.${emptied}.${signature}`,
+    licenseAsList: jwsOf(valid),
+  }
+}
+
 function buildCases(claims: LicenseClaims): VectorCase[] {
   const base = { license: 'valid', jwks: 'onlyA', product: 'acme-cad', featureCode: FC, now: MID }
   const cases: [name: string, expect: string, change: Partial<VectorCase>][] = [
@@ -142,6 +173,48 @@ function buildCases(claims: LicenseClaims): VectorCase[] {
     ['a JWT that is not a license (typ JWT)', 'BAD_ARMOR', { license: 'wrongTyp' }],
     ['text without a license', 'BAD_ARMOR', { license: 'notALicense' }],
     ['license cut short', 'BAD_ARMOR', { license: 'truncated' }],
+    ['license in the revocation list', 'REVOKED', { revocations: 'revokesValid' }],
+    [
+      'revoked, checked before product and time',
+      'REVOKED',
+      { revocations: 'revokesValid', product: 'acme-cam', now: EXP + 3600 },
+    ],
+    [
+      'another license, not in the revocation list',
+      'VALID',
+      {
+        license: 'signedByB',
+        jwks: 'aAndB',
+        revocations: 'revokesValid',
+        claims: { ...claims, sub: 'lic_rotated' },
+      },
+    ],
+    [
+      'revocation list within its maxAge (40 days)',
+      'REVOKED',
+      { revocations: 'revokesValid', revocationsMaxAge: 40 * 86_400 },
+    ],
+    [
+      'revocation list older than its maxAge (7 days)',
+      'STALE_REVOCATION_LIST',
+      { revocations: 'revokesValid', revocationsMaxAge: 7 * 86_400 },
+    ],
+    [
+      'revocation list issued in the future',
+      'BAD_REVOCATION_LIST',
+      { revocations: 'revokesValid', now: LIST_IAT - 301 },
+    ],
+    [
+      'revocation list signed by key B, only A trusted',
+      'BAD_REVOCATION_LIST',
+      { revocations: 'signedByB' },
+    ],
+    ['revocation list altered (emptied)', 'BAD_REVOCATION_LIST', { revocations: 'tampered' }],
+    [
+      'a license given as the revocation list',
+      'BAD_REVOCATION_LIST',
+      { revocations: 'licenseAsList' },
+    ],
   ]
   return cases.map(([name, expect, { claims: own, ...change }]) => ({
     name,
@@ -157,12 +230,15 @@ export async function buildVectors(): Promise<LicenseVectors> {
   const a = await testKey('licensedesk license test vector key A')
   const b = await testKey('licensedesk license test vector key B')
   const { licenses, claims } = await buildLicenses(a, b)
+  const revocationLists = await buildRevocationLists(a, b, licenses.valid)
   return {
     description:
       'Test vectors for licensedesk license format v1 (docs/license-format.md). For each ' +
       'case, verify licenses[case.license] with the public keys jwks[case.jwks], ' +
       'case.product, case.featureCode, case.now and case.lastSeen (seconds since the ' +
-      'epoch) and case.clockSkew (seconds); expect "VALID" with case.claims, or the code.',
+      'epoch) and case.clockSkew (seconds); expect "VALID" with case.claims, or the code. ' +
+      'When case.revocations is present, first verify revocationLists[case.revocations] with ' +
+      'the same keys, now and skew (and case.revocationsMaxAge) and check the license against it.',
     warning: 'TEST-ONLY KEYS: their private halves are published. Never trust them in a product.',
     keys: { a, b },
     jwks: {
@@ -171,6 +247,7 @@ export async function buildVectors(): Promise<LicenseVectors> {
       onlyB: { keys: [b.publicJwk] },
     },
     licenses,
+    revocationLists,
     cases: buildCases(claims),
   }
 }

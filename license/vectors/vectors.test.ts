@@ -4,6 +4,7 @@ import { createHash, createPublicKey, verify as verifySignature } from 'node:cry
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { LICENSE_ERROR_CODES, LicenseError, verifyLicense } from '../src/index.ts'
+import { verifyRevocationList } from '../src/index.ts'
 import { buildVectors, type LicenseVectors, type VectorCase } from './build.ts'
 
 const FILE = new URL('../../docs/license-vectors.json', import.meta.url)
@@ -11,8 +12,18 @@ const published: LicenseVectors = JSON.parse(readFileSync(FILE, 'utf8'))
 
 async function verdict(test: VectorCase) {
   try {
+    const keys = published.jwks[test.jwks]
+    const revocations =
+      test.revocations === undefined
+        ? undefined
+        : await verifyRevocationList(published.revocationLists[test.revocations], keys, {
+            now: test.now * 1000,
+            clockSkew: test.clockSkew,
+            maxAge: test.revocationsMaxAge,
+          })
     const claims = await verifyLicense(published.licenses[test.license], {
-      keys: published.jwks[test.jwks],
+      keys,
+      revocations,
       product: test.product,
       featureCode: test.featureCode,
       now: test.now * 1000,
@@ -26,8 +37,9 @@ async function verdict(test: VectorCase) {
   }
 }
 
-function signatureHolds(armored: string): boolean {
-  const jws = /-----BEGIN LICENSE-----([\s\S]*?)-----END LICENSE-----/.exec(armored)![1]
+function signatureHolds(text: string): boolean {
+  const armored = /-----BEGIN LICENSE-----([\s\S]*?)-----END LICENSE-----/.exec(text)
+  const jws = armored ? armored[1] : text
   const [header, payload, signature] = jws.replace(/\s/g, '').split('.')
   const { kid } = JSON.parse(Buffer.from(header, 'base64url').toString())
   const jwk = Object.values(published.keys).find((key) => key.publicJwk.kid === kid)!.publicJwk
@@ -59,10 +71,18 @@ describe('published license test vectors', () => {
     if (test.expect === 'VALID') expect(result).toEqual({ expect: 'VALID', claims: test.claims })
   })
 
+  it('include the revocation list that docs/license-format.md shows as its example', () => {
+    const doc = readFileSync(new URL('../../docs/license-format.md', import.meta.url), 'utf8')
+    expect(doc).toContain(`\n${published.revocationLists.revokesValid}\n`)
+  })
+
   it('agree with node:crypto on which signatures hold', () => {
     const { valid, rewrapped, signedByB, tamperedClaims, version2, wrongTyp } = published.licenses
     const signed = [valid, rewrapped, signedByB, version2, wrongTyp]
     expect(signed.map(signatureHolds)).toEqual([true, true, true, true, true])
     expect(signatureHolds(tamperedClaims)).toBe(false)
+    const { revokesValid, signedByB: listByB, tampered } = published.revocationLists
+    expect([revokesValid, listByB].map(signatureHolds)).toEqual([true, true])
+    expect(signatureHolds(tampered)).toBe(false)
   })
 })

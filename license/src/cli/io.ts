@@ -50,19 +50,29 @@ export async function writeNewFile(path: string, text: string, what: string, mod
   }
 }
 
-/** A JWK Set from a file, or from an http(s) URL (e.g. https://…/.well-known/jwks.json). */
-export async function readJwksSource(source: string, io: Io): Promise<string> {
-  if (!/^https?:\/\//i.test(source)) return readText(source, 'JWKS file', io)
+/** Text from a file, or from an http(s) URL fetched with a 10 s timeout. */
+async function readSource(source: string, what: string, accept: string, io: Io): Promise<string> {
+  if (!/^https?:\/\//i.test(source)) return readText(source, `${what} file`, io)
   let response: Response
   try {
-    const headers = { accept: 'application/json' }
+    const headers = { accept }
     response = await fetch(source, { signal: AbortSignal.timeout(10_000), headers })
   } catch (cause) {
     const reason = describe((cause as Error).cause ?? cause)
-    throw new CliError('INPUT_ERROR', `cannot fetch JWKS ${source}: ${reason}`, { cause })
+    throw new CliError('INPUT_ERROR', `cannot fetch ${what} ${source}: ${reason}`, { cause })
   }
   if (!response.ok) {
-    throw new CliError('INPUT_ERROR', `cannot fetch JWKS ${source}: HTTP ${response.status}`)
+    throw new CliError('INPUT_ERROR', `cannot fetch ${what} ${source}: HTTP ${response.status}`)
   }
   return response.text()
+}
+
+/** A JWK Set from a file, or from an http(s) URL (e.g. https://…/.well-known/jwks.json). */
+export function readJwksSource(source: string, io: Io): Promise<string> {
+  return readSource(source, 'JWKS', 'application/json', io)
+}
+
+/** A revocation list from a file or URL (https://…/.well-known/license-revocations.jwt). */
+export function readRevocationsSource(source: string, io: Io): Promise<string> {
+  return readSource(source, 'revocation list', 'application/jwt', io)
 }

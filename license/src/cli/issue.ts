@@ -95,7 +95,7 @@ function termsFrom(parsed: Parsed, file: Partial<LicenseTerms>, now: number): Li
   } as LicenseTerms // incomplete terms are the library's to report, field by field
 }
 
-async function signingKeyFrom(path: string, io: Io): Promise<LicenseSigningKey> {
+export async function signingKeyFrom(path: string, io: Io): Promise<LicenseSigningKey> {
   const text = await readText(path, 'private key file', io)
   try {
     return await importLicenseSigningKey(text)

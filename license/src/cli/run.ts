@@ -5,6 +5,7 @@ import { inspect, INSPECT_HELP } from './inspect.ts'
 import type { Io } from './io.ts'
 import { issue, ISSUE_HELP } from './issue.ts'
 import { keygen, KEYGEN_HELP } from './keygen.ts'
+import { revokeList, REVOKE_LIST_HELP } from './revoke-list.ts'
 import { verify, VERIFY_HELP } from './verify.ts'
 
 export const HELP = `Usage: npm run license -- <command> [options]
@@ -13,8 +14,11 @@ Commands:
   keygen   --out <file>        new Ed25519 key pair: private JWK to the file, public to stdout
   issue    --key <file> ...    sign a license (manual issuance)
   verify   <file> --product <id> --feature-code <code> --jwks <file|URL>
+           [--revocations <file|URL>]
                                check a license as a product would
   inspect  <file>              show a license's header and claims, UNVERIFIED
+  revoke-list --key <file> --iss <origin> --revoked <file>
+                               sign a license revocation list
   help     [command]           this text, or a command's options
 
 Every command takes --json (machine-readable output) and --help.
@@ -28,6 +32,7 @@ const COMMANDS: Record<string, Command> = {
   issue: { run: issue, help: ISSUE_HELP },
   verify: { run: verify, help: VERIFY_HELP },
   inspect: { run: inspect, help: INSPECT_HELP },
+  'revoke-list': { run: revokeList, help: REVOKE_LIST_HELP },
 }
 
 function commandNamed(name: string): Command {
