@@ -2,11 +2,11 @@
 // license revoked once with the operator's reason; a corrected license that supersedes the current
 // one, revokes it and is mailed once; both idempotent, both in the trail.
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { inspectLicense } from '../../../../license/src/index.ts'
+import { inspectLicense, verifyRevocationList } from '../../../../license/src/index.ts'
 import { operatorEvents, startActionStack } from '../../../test/admin-actions.ts'
 import { seedApplication, seedDelivery, seedLicense } from '../../../test/admin-seed.ts'
 import { OPERATOR, VIEWER } from '../../../test/fake-access.ts'
-import { readJson, row, rows } from '../../../test/helpers.ts'
+import { BASE, call, readJson, row, rows } from '../../../test/helpers.ts'
 
 afterEach(() => vi.restoreAllMocks())
 
@@ -92,6 +92,28 @@ describe('POST /api/admin/licenses/:licenseId/revoke', () => {
     await post(`/licenses/${licenseId}/revoke`, { reason: 'refund issued' })
     const detail = await readJson(await access.request(`/api/admin/applications/${id}`, { token: await access.sign() }))
     expect(detail.licenses).toEqual([expect.objectContaining({ id: licenseId, revokedBy: OPERATOR, revocationReason: 'refund issued', revokedAt: expect.any(Number) })])
+  })
+})
+
+describe('GET /.well-known/license-revocations.jwt', () => {
+  it('publishes every revoked license, signed with a key of the JWKS, and none that stands', async () => {
+    const { post } = await startActionStack()
+    const revoked = await delivered()
+    const standing = await delivered()
+    await post(`/licenses/${revoked.licenseId}/revoke`, { reason: 'refund issued' })
+    vi.restoreAllMocks()
+    const response = await call(new Request(`${BASE}/.well-known/license-revocations.jwt`))
+    expect(response.status).toBe(200)
+    expect(response.headers.get('content-type')).toBe('application/jwt')
+    expect(response.headers.get('cache-control')).toBe('public, max-age=300')
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff')
+    const jwks = await (await call(new Request(`${BASE}/.well-known/jwks.json`))).text()
+    const list = await verifyRevocationList(await response.text(), jwks, { maxAge: 60 })
+    expect(list.iss).toBe(BASE)
+    expect(list.isRevoked(revoked.licenseId)).toEqual({ sub: revoked.licenseId, rat: expect.any(Number) })
+    expect(list.isRevoked(standing.licenseId)).toBeUndefined()
+    const all = await rows<{ id: string }>('SELECT id FROM licenses WHERE revoked_at IS NOT NULL')
+    expect(list.size).toBe(all.length)
   })
 })
 
