@@ -1,21 +1,12 @@
 // The console's Withdraw end to end: an application awaiting approval in the sandbox DingTalk is
 // withdrawn through the Access front door → its instance is TERMINATED (through the proxy's
 // allowlist), the application `withdrawn` with one withdraw event, and the `terminate` event
-// DingTalk pushes after that changes nothing.
+// DingTalk sends after that (HTTP push or Stream) changes nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Stack } from '../sandbox/src/stack.ts'
 import { applicationInput, emailsTo, eventually, instanceFor, instanceIdOf, json, startTestStack, statusOfApplication, submitApplication } from './helpers.ts'
 
 let stack: Stack
-
-beforeAll(async () => {
-  // DingTalk refuses a terminate within 15 s of the create; the sandbox is told not to, to keep this fast.
-  stack = await startTestStack('console-withdraw', { env: { sandbox: { DINGTALK_TERMINATE_MIN_AGE_MS: '0' } } })
-})
-
-afterAll(async () => {
-  await stack?.stop()
-})
 
 /** A console request through the front door, with a token from the sandbox Access. */
 async function asOperator(path: string, init: { method?: string; body?: unknown } = {}) {
@@ -34,7 +25,24 @@ async function asOperator(path: string, init: { method?: string; body?: unknown 
 type Detail = { application: { status: string }; events: { type: string; toStatus: string | null; source: string; data: Record<string, unknown> | null }[] }
 const detailOf = async (id: string) => (await asOperator(`/api/admin/applications/${id}`)).body as Detail
 
-describe('console Withdraw over the whole stack', () => {
+/** DingTalk's `terminate` event reached the worker and was answered: an acked HTTP push or Stream frame. */
+async function terminateDelivered(instanceId: string): Promise<boolean> {
+  const { body: view } = await json<{ data: { push: { type?: string; status: string } } }>(`${stack.urls.sandbox}/_sandbox/instances/${instanceId}`)
+  if (view.data.push.type === 'terminate' && view.data.push.status === 'delivered') return true
+  const { body: stream } = await json<{ data: { instanceId: string; type: string; status: string }[] }>(`${stack.urls.sandbox}/_sandbox/stream/events`)
+  return stream.data.some((e) => e.instanceId === instanceId && e.type === 'terminate' && e.status === 'acked')
+}
+
+describe.each(['http', 'stream'] as const)('console Withdraw over the whole stack (events by %s)', (events) => {
+  beforeAll(async () => {
+    // DingTalk refuses a terminate within 15 s of the create; the sandbox is told not to, to keep this fast.
+    stack = await startTestStack(`console-withdraw-${events}`, { events, env: { sandbox: { DINGTALK_TERMINATE_MIN_AGE_MS: '0' } } })
+  })
+
+  afterAll(async () => {
+    await stack?.stop()
+  })
+
   it('terminates the DingTalk instance, withdraws the application once, and takes the terminate event that follows as a duplicate', async () => {
     const input = applicationInput({ locale: 'en' })
     const submitted = await submitApplication(stack, input)
@@ -54,11 +62,8 @@ describe('console Withdraw over the whole stack', () => {
     expect(sandboxView.data.status).toBe('TERMINATED')
     expect(sandboxView.data.operationRecords.at(-1)).toMatchObject({ type: 'TERMINATE_PROCESS_INSTANCE', remark: body.reason })
 
-    // DingTalk pushes `terminate` (through the proxy, to the worker): delivered, i.e. the worker answered it.
-    await eventually(async () => {
-      const { body: view } = await json<{ data: { push: { type?: string; status: string } } }>(`${stack.urls.sandbox}/_sandbox/instances/${instanceId}`)
-      return view.data.push.type === 'terminate' && view.data.push.status === 'delivered'
-    }, 'the terminate push delivered')
+    // DingTalk sends `terminate` (through the proxy, to the worker): delivered, i.e. the worker answered it.
+    await eventually(() => terminateDelivered(instanceId), 'the terminate event delivered')
 
     const detail = await detailOf(id)
     expect(detail.application.status).toBe('withdrawn')
