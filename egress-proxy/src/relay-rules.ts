@@ -9,8 +9,9 @@ export type Upstream = 'api' | 'oapi'
  * `process-code`: the JSON body's `processCode` must be ours. `own-instance`: the query is one
  * `processInstanceId`, and DingTalk's answer is passed back only for an instance of ours (its GET
  * answer carries no processCode: originator and application-number field stand in for it).
+ * `originator-terminate`: the body is exactly a terminate by our originator (below).
  */
-export type Guard = 'process-code' | 'own-instance'
+export type Guard = 'process-code' | 'own-instance' | 'originator-terminate'
 
 export type AllowRule = Readonly<{ method: string; upstream: Upstream; path: string; guard?: Guard }>
 
@@ -20,6 +21,8 @@ export const ALLOWLIST: readonly AllowRule[] = [
   { method: 'GET', upstream: 'api', path: '/v1.0/workflow/processInstances', guard: 'own-instance' },
   { method: 'POST', upstream: 'api', path: '/v1.0/workflow/processes/instanceIds/query', guard: 'process-code' },
   { method: 'GET', upstream: 'oapi', path: '/call_back/get_call_back_failed_result' },
+  // The console's Withdraw (dingtalk.md §3.3).
+  { method: 'POST', upstream: 'api', path: '/v1.0/workflow/processInstances/terminate', guard: 'originator-terminate' },
 ]
 
 /** What "ours" means: the proxy's DINGTALK_PROCESS_CODE, DINGTALK_ORIGINATOR_USER_ID, DINGTALK_APPLICATION_FIELD. */
@@ -100,10 +103,30 @@ function jsonObject(bytes: Uint8Array): Record<string, unknown> | undefined {
   }
 }
 
-/** Before sending: a guarded body must name our process. Throws NotAllowedError('process-code'). */
+const TERMINATE_KEYS = new Set(['processInstanceId', 'isSystem', 'remark', 'operatingUserId'])
+/** DingTalk's limit on `remark` (revoke-an-approval-instance: 最大长度1024字符). */
+const MAX_REMARK = 1024
+
+/**
+ * A terminate's body names one instance and nothing else new: `isSystem: false` with
+ * `operatingUserId` = our originator, which DingTalk accepts only from the instance's originator
+ * ("需要传发起人才能撤销"), so a leaked key can end only instances our originator started.
+ */
+function isOriginatorTerminate(body: Record<string, unknown> | undefined, scope: ProcessScope): boolean {
+  if (!body || Object.keys(body).some((key) => !TERMINATE_KEYS.has(key))) return false
+  const { processInstanceId: id, isSystem, remark, operatingUserId } = body
+  if (typeof id !== 'string' || !/^[\x21-\x7e]{1,128}$/.test(id)) return false
+  if (remark !== undefined && (typeof remark !== 'string' || remark.length > MAX_REMARK)) return false
+  return isSystem === false && operatingUserId === scope.originatorUserId
+}
+
+/**
+ * Before sending: a guarded body must name our process (NotAllowedError('process-code')) or be a
+ * terminate by our originator (NotAllowedError('terminate-scope')).
+ */
 export function checkRequestScope(target: RelayTarget, body: Uint8Array, scope: ProcessScope): void {
-  if (target.guard !== 'process-code') return
-  if (jsonObject(body)?.processCode !== scope.processCode) throw new NotAllowedError('process-code')
+  if (target.guard === 'process-code' && jsonObject(body)?.processCode !== scope.processCode) throw new NotAllowedError('process-code')
+  if (target.guard === 'originator-terminate' && !isOriginatorTerminate(jsonObject(body), scope)) throw new NotAllowedError('terminate-scope')
 }
 
 /**

@@ -19,6 +19,7 @@ import {
 const CREATE = '/relay/api/v1.0/workflow/processInstances'
 const QUERY = '/relay/api/v1.0/workflow/processes/instanceIds/query'
 const GET_INSTANCE = '/relay/api/v1.0/workflow/processInstances?processInstanceId=inst-1'
+const TERMINATE = '/relay/api/v1.0/workflow/processInstances/terminate'
 const TOKEN_PATH = '/v1.0/oauth2/accessToken'
 const SECRET_TITLE = 'salary review of the CFO'
 
@@ -43,6 +44,7 @@ beforeEach(async () => {
   dingtalk = await startFake()
   dingtalk.on(TOKEN_PATH, tokenHandler())
   dingtalk.on('/v1.0/workflow/processInstances', (req) => ({ body: req.method === 'GET' ? answer : { instanceId: 'inst-1' } }))
+  dingtalk.on('/v1.0/workflow/processInstances/terminate', () => ({ body: { result: true, success: true } }))
   dingtalk.on('/v1.0/workflow/processes/instanceIds/query', () => ({ body: { result: { list: ['inst-1'] }, success: true } }))
   proxy = await startProxy(makeEnv(keys, { dingtalk: dingtalk.url, worker: worker.url }))
 })
@@ -109,6 +111,45 @@ describe('relay: process scope', () => {
     for (const query of ['', '?processInstanceId=', '?processInstanceId=a&processInstanceId=b', '?processInstanceId=a&x=1']) {
       await expectRefused(await signedRelay(proxy, keys, 'GET', `/relay/api/v1.0/workflow/processInstances${query}`))
     }
+    expect(upstreamCalls()).toHaveLength(0)
+  })
+})
+
+describe('relay: terminate', () => {
+  const terminate = (overrides: Record<string, unknown> = {}) =>
+    JSON.stringify({ processInstanceId: 'inst-1', isSystem: false, remark: '客户撤回', operatingUserId: ORIGINATOR, ...overrides })
+
+  it('relays a terminate of one instance by our originator and passes back DingTalk\'s answer', async () => {
+    const res = await signedRelay(proxy, keys, 'POST', TERMINATE, terminate())
+    expect(res.status).toBe(200)
+    expect(res.json).toEqual({ result: true, success: true })
+    expect(upstreamCalls().map((r) => [r.method, r.url])).toEqual([['POST', '/v1.0/workflow/processInstances/terminate']])
+  })
+
+  it('refuses a terminate as the system, as another user, of no instance or with extra members (403, reason terminate-scope) and sends nothing', async () => {
+    const { operatingUserId: _, ...withoutOperator } = JSON.parse(terminate()) as Record<string, unknown>
+    const bodies = [
+      terminate({ isSystem: true }),
+      terminate({ operatingUserId: 'ceo-assistant' }),
+      JSON.stringify(withoutOperator),
+      terminate({ processInstanceId: '' }),
+      terminate({ processInstanceId: ['inst-1', 'inst-2'] }),
+      terminate({ remark: 'x'.repeat(1025) }),
+      terminate({ processCode: PROCESS_CODE }),
+      'not json',
+    ]
+    for (const body of bodies) await expectRefused(await signedRelay(proxy, keys, 'POST', TERMINATE, body))
+    expect(upstreamCalls()).toHaveLength(0)
+    expect(proxy.logs.join('')).toContain('"reason":"terminate-scope"')
+  })
+
+  it('refuses near misses of the terminate call: another method, a neighbouring path, the legacy API', async () => {
+    await expectRefused(await signedRelay(proxy, keys, 'GET', TERMINATE))
+    await expectRefused(await signedRelay(proxy, keys, 'PUT', TERMINATE, terminate()))
+    await expectRefused(await signedRelay(proxy, keys, 'POST', `${TERMINATE}/batch`, terminate()))
+    await expectRefused(await signedRelay(proxy, keys, 'POST', '/relay/api/v1.0/workflow/processInstances/cancel', terminate()))
+    await expectRefused(await signedRelay(proxy, keys, 'POST', '/relay/oapi/topapi/process/instance/terminate', terminate()))
+    await expectRefused(await signedRelay(proxy, keys, 'POST', '/relay/oapi/v1.0/workflow/processInstances/terminate', terminate()))
     expect(upstreamCalls()).toHaveLength(0)
   })
 })

@@ -64,7 +64,9 @@ describe('relay: allowlist and path tricks', () => {
     ['path outside the allowlist', 'POST', '/relay/api/v1.0/contact/users'],
     ['wrong method', 'DELETE', '/relay/api/v1.0/workflow/processInstances'],
     ['a legacy path on the new upstream', 'POST', '/relay/api/topapi/processinstance/get'],
-    ['terminate (removed: a leaked worker key cannot end approvals)', 'POST', '/relay/api/v1.0/workflow/processInstances/terminate'],
+    ['a terminate that names no instance', 'POST', '/relay/api/v1.0/workflow/processInstances/terminate'],
+    ['terminate by GET', 'GET', '/relay/api/v1.0/workflow/processInstances/terminate'],
+    ['a path beside terminate', 'POST', '/relay/api/v1.0/workflow/processInstances/terminate/x'],
     ['the legacy instance get (removed)', 'POST', '/relay/oapi/topapi/processinstance/get'],
     ['trailing slash', 'POST', '/relay/api/v1.0/workflow/processInstances/'],
   ]

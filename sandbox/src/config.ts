@@ -21,6 +21,10 @@ export type SandboxConfig = Readonly<{
     allowedIps: readonly string[]
     /** Calls per second per API before QpsLimitForAppkeyAndApi; 0 = unlimited. */
     qpsLimit: number
+    /** A terminate this soon after the create is refused (revoke-an-approval-instance: 15 s). */
+    terminateMinAgeMs: number
+    /** The template's 允许提交人撤销审批中的审批单; false = a terminate answers internalError (820008). */
+    allowWithdraw: boolean
   }>
   push: Readonly<{
     /** The proxy's `/dingtalk/events`; undefined = pushes are recorded as skipped. */
@@ -92,6 +96,8 @@ export const SANDBOX_DEFAULTS = Object.freeze({
   processName: '软件许可申请',
   allowedIps: ['127.0.0.2'],
   qpsLimit: 20,
+  terminateMinAgeMs: 15_000,
+  allowWithdraw: true,
   retryDelays: [10_000, 30_000],
   pushTimeoutMs: 2_500,
   checkUrlTimeoutMs: 1_500,
@@ -146,6 +152,8 @@ export function defineSandboxConfig(input: SandboxConfigInput = {}): SandboxConf
     processName: dt.processName ?? d.processName,
     allowedIps: Object.freeze([...(dt.allowedIps ?? d.allowedIps)]),
     qpsLimit: checkCount('DINGTALK_QPS_LIMIT', dt.qpsLimit ?? d.qpsLimit),
+    terminateMinAgeMs: checkCount('DINGTALK_TERMINATE_MIN_AGE_MS', dt.terminateMinAgeMs ?? d.terminateMinAgeMs, 3_600_000),
+    allowWithdraw: dt.allowWithdraw ?? d.allowWithdraw,
   })
   if (!dingtalk.appKey) fail('DINGTALK_APP_KEY', 'must not be empty')
   if (!dingtalk.appSecret) fail('DINGTALK_APP_SECRET', 'must not be empty')
@@ -212,6 +220,13 @@ function list(value: string): string[] {
     .filter(Boolean)
 }
 
+function flag(variable: string, value: string | undefined): boolean | undefined {
+  if (value === undefined || value.trim() === '') return undefined
+  if (value.trim() === 'true') return true
+  if (value.trim() === 'false') return false
+  fail(variable, `must be true or false, got ${JSON.stringify(value)}`)
+}
+
 function integer(variable: string, value: string | undefined): number | undefined {
   if (value === undefined || value.trim() === '') return undefined
   if (!/^\d+$/.test(value.trim())) fail(variable, `must be a whole number, got ${JSON.stringify(value)}`)
@@ -237,6 +252,8 @@ export function readSandboxConfig(env: NodeJS.ProcessEnv = process.env): Sandbox
       // Unset → the proxy's egress address; set but empty → no whitelist (dingtalk.md §7).
       allowedIps: allowed === undefined ? undefined : list(allowed),
       qpsLimit: integer('DINGTALK_QPS_LIMIT', env.DINGTALK_QPS_LIMIT),
+      terminateMinAgeMs: integer('DINGTALK_TERMINATE_MIN_AGE_MS', env.DINGTALK_TERMINATE_MIN_AGE_MS),
+      allowWithdraw: flag('DINGTALK_ALLOW_WITHDRAW', env.DINGTALK_ALLOW_WITHDRAW),
     },
     push: {
       url: env.SANDBOX_PUSH_URL || undefined,

@@ -58,7 +58,7 @@ describe('control API', () => {
   it('sets and shows faults', async () => {
     sandbox = await startSandbox()
     const res = await call(sandbox.url, '/_sandbox/faults', { body: { dingtalkDown: 'hang', mailFailures: 2, pushBlocked: true } })
-    expect(res.body.data).toEqual({ dingtalkDown: 'hang', mailFailures: 2, mailDelayMs: 0, pushBlocked: true, createDelayMs: 0, mailThrottled: 0, mailRetryAfterSeconds: 1, mailRejectTo: [] })
+    expect(res.body.data).toEqual({ dingtalkDown: 'hang', mailFailures: 2, mailDelayMs: 0, pushBlocked: true, createDelayMs: 0, mailThrottled: 0, mailRetryAfterSeconds: 1, mailRejectTo: [], withdrawForbidden: false })
     expect((await call(sandbox.url, '/_sandbox/faults')).body.data.mailFailures).toBe(2)
   })
 

@@ -75,9 +75,9 @@ function faultsPatch(input: Input): Partial<Faults> {
         throw bad('mailRejectTo must be a list of up to 100 addresses')
       }
       patch.mailRejectTo = value as string[]
-    } else if (key === 'pushBlocked') {
-      if (typeof value !== 'boolean') throw bad('pushBlocked must be a boolean')
-      patch.pushBlocked = value
+    } else if (key === 'pushBlocked' || key === 'withdrawForbidden') {
+      if (typeof value !== 'boolean') throw bad(`${key} must be a boolean`)
+      patch[key] = value
     } else {
       throw bad(`unknown fault ${JSON.stringify(key)}`)
     }

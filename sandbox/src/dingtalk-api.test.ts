@@ -242,22 +242,6 @@ describe('DingTalk workflow API', () => {
     expect(missing.body.code).toBe('invalidParameter')
   })
 
-  it('terminates a RUNNING instance and refuses to terminate it twice', async () => {
-    sandbox = await startSandbox()
-    const id = await createInstance(sandbox)
-    const token = await tokenFor(sandbox)
-    const body = { processInstanceId: id, isSystem: true, remark: 'withdrawn' }
-    const first = await call(sandbox.url, '/v1.0/workflow/processInstances/terminate', { body, headers: auth(token) })
-    expect(first.status).toBe(200)
-    expect(first.body).toEqual({ result: true, success: true })
-    expect(sandbox.state.instances.get(id)?.status).toBe('TERMINATED')
-    const again = await call(sandbox.url, '/v1.0/workflow/processInstances/terminate', { body, headers: auth(token) })
-    expect(again.status).toBe(400)
-    expect(again.body.code).toBe('processInstanceStatusError')
-    const unknown = await call(sandbox.url, '/v1.0/workflow/processInstances/terminate', { body: { processInstanceId: 'nope' }, headers: auth(token) })
-    expect(unknown.body.code).toBe('processInstanceNotExist')
-  })
-
   it('answers the legacy processinstance/get with the snake_case §3.2 shape', async () => {
     sandbox = await startSandbox()
     const id = await createInstance(sandbox)

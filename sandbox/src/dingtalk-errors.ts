@@ -64,5 +64,15 @@ export const dingtalkErrors = {
   instanceNotExist: () => apiError(400, 'processInstanceNotExist', '审批实例不存在'),
   legacyMissingParameter: (name: string) => legacyError(40035, `缺少参数 ${name}`),
   legacyInstanceNotExist: () => legacyError(820005, '审批实例不存在'),
-  instanceStatusError: () => apiError(400, 'processInstanceStatusError', '审批实例不是审批中状态，不能撤销'),
+  // Terminate's own codes (revoke-an-approval-instance, 错误码); the messages are `%s` there.
+  terminateNoInstanceId: () => apiError(400, 'invalidInstanceId', '审批实例ID不能为空'),
+  terminateIsSystemMissing: () => apiError(400, 'invalidInstanceTerminateIsSystem', '撤销审批实例，是否通过系统操作参数不能为空'),
+  terminateOperatorMissing: () =>
+    apiError(400, 'invalidInstanceTerminateOperatingUserId', '撤销审批实例，当isSystem为false时，操作人的userId不能为空'),
+  terminateInstanceNotExist: () => apiError(400, 'aflowProcessInstNotExist', '审批实例不存在'),
+  terminateTooSoon: () => apiError(400, 'aflowProcessInstStatusException', '提交审批单后15秒内不能进行撤回'),
+  terminateFinished: () => apiError(400, 'aflowProcessInstStatusException', '审批单已结束，不能撤回'),
+  // 820008 "审批系统错误" / 您没有任务处理的权限: the template does not let the submitter withdraw.
+  terminateNoPermission: () => apiError(400, 'internalError', '审批系统错误：您没有任务处理的权限(820008)'),
+  terminateInvalidParameter: (message: string) => apiError(400, 'invalidParameter', message),
 }

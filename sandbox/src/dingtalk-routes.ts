@@ -9,7 +9,7 @@ import { issueToken, TOKEN_TTL_SECONDS } from './dingtalk-gateway.ts'
 import { isRecord, parseJson } from './http.ts'
 import { apiView, legacyView } from './instance-views.ts'
 import type { SandboxState } from './state.ts'
-import { checkCreateBody } from './workflow-validation.ts'
+import { checkCreateBody, checkTerminateBody } from './workflow-validation.ts'
 import { checkIdsQuery, listInstanceIds } from './instance-ids.ts'
 
 export type RoutesOptions = { config: SandboxConfig; state: SandboxState; now: () => number; approvals: Approvals }
@@ -95,16 +95,17 @@ export function dingtalkRoutes({ config, state, now, approvals }: RoutesOptions)
       path: '/v1.0/workflow/processInstances/terminate',
       generation: 'api',
       handle: ({ body }) => {
-        const input = jsonBody(body)
-        const id = input?.processInstanceId
-        if (typeof id !== 'string' || id === '') return e.invalidParameter('processInstanceId不能为空')
+        const checked = checkTerminateBody(jsonBody(body))
+        if (!checked.ok) return checked.reply
+        const { processInstanceId: id, isSystem, remark, operatingUserId } = checked.value
         const instance = approvals.find(id)
-        if (!instance) return e.instanceNotExist()
-        if (instance.status !== 'RUNNING') return e.instanceStatusError()
-        approvals.terminate(id, {
-          remark: typeof input?.remark === 'string' ? input.remark : undefined,
-          operator: typeof input?.operatingUserId === 'string' && input.operatingUserId ? input.operatingUserId : undefined,
-        })
+        if (!instance) return e.terminateInstanceNotExist()
+        if (instance.status !== 'RUNNING') return e.terminateFinished()
+        if (now() - instance.createTime < config.dingtalk.terminateMinAgeMs) return e.terminateTooSoon()
+        // Not the originator (isSystem false), or the template does not allow 撤销: 820008.
+        if (!isSystem && operatingUserId !== instance.originatorUserId) return e.terminateNoPermission()
+        if (!config.dingtalk.allowWithdraw || state.faults.withdrawForbidden) return e.terminateNoPermission()
+        approvals.terminate(id, { remark, operator: operatingUserId })
         return ok({ result: true, success: true })
       },
     },

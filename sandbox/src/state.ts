@@ -71,6 +71,8 @@ export type Faults = {
   /** Recipients Resend refuses with 422 validation_error (a permanent failure), e.g. a mistyped domain. */
   mailRejectTo: string[]
   mailRetryAfterSeconds: number
+  /** The template stops allowing 撤销 (as if DINGTALK_ALLOW_WITHDRAW were false) while set. */
+  withdrawForbidden: boolean
 }
 
 export type IdempotencyEntry = {
@@ -99,7 +101,7 @@ export type SandboxState = {
 }
 
 export function noFaults(): Faults {
-  return { dingtalkDown: false, mailFailures: 0, mailDelayMs: 0, pushBlocked: false, createDelayMs: 0, mailThrottled: 0, mailRetryAfterSeconds: 1, mailRejectTo: [] }
+  return { dingtalkDown: false, mailFailures: 0, mailDelayMs: 0, pushBlocked: false, createDelayMs: 0, mailThrottled: 0, mailRetryAfterSeconds: 1, mailRejectTo: [], withdrawForbidden: false }
 }
 
 export function createState(): SandboxState {

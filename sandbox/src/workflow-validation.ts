@@ -1,5 +1,5 @@
-// Checks a create-instance body the way DingTalk does (dingtalk.md §2.1) and turns it into the
-// sandbox's NewInstance, or into DingTalk's own 400 answer.
+// Checks a create-instance body (dingtalk.md §2.1) and a terminate body (§3.3) the way DingTalk does,
+// into what the sandbox acts on, or into DingTalk's own 400 answer.
 import type { DingTalkReply } from './dingtalk-errors.ts'
 import { dingtalkErrors } from './dingtalk-errors.ts'
 import { isRecord } from './http.ts'
@@ -80,4 +80,26 @@ export function checkCreateBody(body: unknown, processCode: string): CreateCheck
     ok: true,
     value: { processCode: body.processCode, originatorUserId: body.originatorUserId, deptId, formComponentValues: form, approverUserIds },
   }
+}
+
+export type TerminateRequest = { processInstanceId: string; isSystem: boolean; remark?: string; operatingUserId?: string }
+export type TerminateCheck = { ok: true; value: TerminateRequest } | { ok: false; reply: DingTalkReply }
+
+/** revoke-an-approval-instance: 终止说明，最大长度1024字符. */
+export const MAX_TERMINATE_REMARK = 1024
+
+/** The terminate body (dingtalk.md §3.3), with the codes of its doc's error table. */
+export function checkTerminateBody(body: unknown): TerminateCheck {
+  const e = dingtalkErrors
+  if (!isRecord(body)) return { ok: false, reply: e.terminateInvalidParameter('撤销审批实例参数错误') }
+  const { processInstanceId, isSystem, remark, operatingUserId } = body
+  if (typeof processInstanceId !== 'string' || processInstanceId === '') return { ok: false, reply: e.terminateNoInstanceId() }
+  // The body table marks isSystem optional, the error table says it must not be empty: required here.
+  if (typeof isSystem !== 'boolean') return { ok: false, reply: e.terminateIsSystemMissing() }
+  const operator = typeof operatingUserId === 'string' && operatingUserId !== '' ? operatingUserId : undefined
+  if (!isSystem && operator === undefined) return { ok: false, reply: e.terminateOperatorMissing() }
+  if (remark !== undefined && (typeof remark !== 'string' || [...remark].length > MAX_TERMINATE_REMARK)) {
+    return { ok: false, reply: e.terminateInvalidParameter('撤销审批实例参数错误') }
+  }
+  return { ok: true, value: { processInstanceId, isSystem, ...(remark ? { remark } : {}), ...(operator ? { operatingUserId: operator } : {}) } }
 }

@@ -29,7 +29,10 @@ export type ErrorCode =
   | 'RESEND_NOT_ISSUED'
   | 'RESUBMIT_NOT_ALLOWED'
   | 'WITHDRAW_NOT_ALLOWED'
-  | 'WITHDRAW_INSTANCE_RUNNING'
+  | 'WITHDRAW_SUBMIT_IN_FLIGHT'
+  | 'WITHDRAW_TOO_LATE'
+  | 'WITHDRAW_RETRY_LATER'
+  | 'WITHDRAW_NOT_PERMITTED'
   | 'RESEND_LICENSE_REVOKED'
   | 'REISSUE_NOT_ISSUED'
   | 'REISSUE_NOTHING_CHANGED'
@@ -67,7 +70,10 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   'RESEND_NOT_ISSUED',
   'RESUBMIT_NOT_ALLOWED',
   'WITHDRAW_NOT_ALLOWED',
-  'WITHDRAW_INSTANCE_RUNNING',
+  'WITHDRAW_SUBMIT_IN_FLIGHT',
+  'WITHDRAW_TOO_LATE',
+  'WITHDRAW_RETRY_LATER',
+  'WITHDRAW_NOT_PERMITTED',
   'RESEND_LICENSE_REVOKED',
   'REISSUE_NOT_ISSUED',
   'REISSUE_NOTHING_CHANGED',
@@ -90,6 +96,8 @@ export class AppError extends Error {
   readonly fields?: FieldErrors
   /** Top-level members added next to `error` in the response (e.g. the saved application's id). */
   extra?: Record<string, unknown>
+  /** Response headers the error boundary adds (e.g. `retry-after`). */
+  headers?: Record<string, string>
 
   constructor(code: ErrorCode, status: number, message: string, options?: { cause?: unknown; fields?: FieldErrors }) {
     super(message, { cause: options?.cause })
@@ -269,7 +277,8 @@ const ACTION_MESSAGES = {
   RESEND_NOT_ISSUED: 'this application has no issued license to send again',
   RESUBMIT_NOT_ALLOWED: 'only a failed application, or one still waiting to be submitted, can be submitted again',
   WITHDRAW_NOT_ALLOWED: 'this application was already decided or withdrawn',
-  WITHDRAW_INSTANCE_RUNNING: 'this application is (or may be) awaiting approval in DingTalk; withdraw it there first',
+  WITHDRAW_SUBMIT_IN_FLIGHT: 'this application is being submitted to DingTalk, or its last create may have reached it; try again once it is awaiting approval',
+  WITHDRAW_TOO_LATE: 'DingTalk has already decided this application; the decision is being recorded',
   RESEND_LICENSE_REVOKED: "this application's license is revoked; reissue it instead of sending it again",
   REISSUE_NOT_ISSUED: 'this application has no license to reissue',
   REISSUE_NOTHING_CHANGED: 'a reissue needs a corrected feature code or quantity; the terms given are those of the current license',
@@ -285,6 +294,28 @@ export class ActionRefusedError extends AppError {
   constructor(code: keyof typeof ACTION_MESSAGES, status: string) {
     super(code, UNPROCESSABLE.has(code) ? 422 : 409, ACTION_MESSAGES[code])
     this.extra = { status }
+  }
+}
+
+/** DingTalk refuses to terminate an instance this young (15 s after the create, dingtalk.md §3.3); nothing changed. */
+export class WithdrawRetryLaterError extends AppError {
+  constructor(status: string, retryAfterSeconds: number) {
+    super('WITHDRAW_RETRY_LATER', 409, `DingTalk does not withdraw an approval this soon after it was created; try again in ${retryAfterSeconds} s`)
+    this.extra = { status, retryAfterSeconds }
+    this.headers = { 'retry-after': String(retryAfterSeconds) }
+  }
+}
+
+/** DingTalk's template does not let the originator withdraw (internalError, 820008); nothing changed. */
+export class WithdrawNotPermittedError extends AppError {
+  readonly upstreamCode: string
+  constructor(upstreamCode: string) {
+    super(
+      'WITHDRAW_NOT_PERMITTED',
+      502,
+      'DingTalk does not let the originator withdraw approvals of this template: enable 允许提交人撤销审批中的审批单 in its advanced settings, or withdraw it in DingTalk',
+    )
+    this.upstreamCode = upstreamCode
   }
 }
 

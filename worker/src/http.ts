@@ -36,7 +36,7 @@ export function errorResponse(err: unknown, c: Context<AppEnv>): Response {
   }
   if (err instanceof AppError) {
     if (err.status >= 500) log.warn('request failed', { code: err.code, message: err.message })
-    return c.json(err.toBody(), err.status as 400)
+    return c.json(err.toBody(), err.status as 400, err.headers)
   }
   if (err instanceof ProofError) {
     log.warn('proof rejected', { code: err.code })

@@ -6,7 +6,7 @@ import { insertEventStatement, hasEvent, type EventSource } from './db/events.ts
 import { newEventId } from './ids.ts'
 
 export const TRANSITIONS: Readonly<Record<ApplicationStatus, readonly ApplicationStatus[]>> = {
-  // withdrawn: an operator's Withdraw of one not in DingTalk (docs/console.md, "Actions").
+  // withdrawn: DingTalk's terminate, or an operator's Withdraw (docs/console.md, "Actions").
   submitted: ['pending_approval', 'failed', 'withdrawn'],
   pending_approval: ['approved', 'rejected', 'withdrawn'],
   approved: ['issued', 'failed'],

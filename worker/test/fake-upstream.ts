@@ -64,6 +64,14 @@ export class FakeUpstream {
   readonly signedReadyzCalls: string[] = []
   /** What this proxy's worker round trip reports to a signed /readyz (e.g. 'WORKER_KEY_MISMATCH'). */
   readyzWorkerCheck = 'ok'
+  /** Terminate bodies DingTalk received, in order (dingtalk.md §3.3). */
+  readonly terminates: Record<string, unknown>[] = []
+  /** The next terminates answer these DingTalk errors, in order, ending nothing; then the instance's state decides. */
+  readonly terminateErrors: { status: number; code: string; message: string }[] = []
+  /** A terminate DingTalk applies but whose answer is lost (504 UPSTREAM_TIMEOUT), for the next N. */
+  terminateAnswersLost = 0
+  /** Runs after DingTalk ended the instance and before its answer goes back (e.g. its event arriving first). */
+  beforeTerminateAnswer: (() => Promise<void>) | null = null
   /** DingTalk takes this long to answer a create (it has created the instance by then). */
   createDelayMs = 0
   /** How many of the next sends Resend fails with a 500. */
@@ -78,6 +86,13 @@ export class FakeUpstream {
 
   install(): void {
     vi.spyOn(globalThis, 'fetch').mockImplementation((input, init) => this.handle(new Request(input, init)))
+  }
+
+  /** An instance DingTalk holds for a seeded application (created by our originator, RUNNING unless said). */
+  seedInstance(id: string, status = 'RUNNING', result = ''): FakeInstance {
+    const instance = { id, body: { processCode: env.DINGTALK_PROCESS_CODE, originatorUserId: env.DINGTALK_ORIGINATOR_USER_ID, deptId: -1, formComponentValues: [] }, status, result, createdAt: Date.now() }
+    this.instances.set(id, instance)
+    return instance
   }
 
   finish(instanceId: string, status: 'COMPLETED' | 'TERMINATED', result: '' | 'agree' | 'refuse'): void {
@@ -160,6 +175,9 @@ export class FakeUpstream {
       const page = this.failedPushPages.shift() ?? []
       return proxied(200, { errcode: 0, errmsg: 'ok', has_more: this.failedPushPages.length > 0, failed_list: page })
     }
+    if (url.pathname === '/relay/api/v1.0/workflow/processInstances/terminate' && request.method === 'POST') {
+      return this.#terminate(JSON.parse(new TextDecoder().decode(body)), proxied)
+    }
     if (url.pathname !== '/relay/api/v1.0/workflow/processInstances') return proxied(403, { error: { code: 'NOT_ALLOWED' } })
     if (request.method === 'POST') {
       if (this.createError) {
@@ -180,6 +198,23 @@ export class FakeUpstream {
     if (!instance) return proxied(400, { code: 'processInstanceNotExist', message: 'no such instance' })
     const formComponentValues = instance.body.formComponentValues.map((v) => ({ ...v, componentType: 'TextField' }))
     return proxied(200, { result: { status: instance.status, result: instance.result, title: 'licensedesk', formComponentValues }, success: 'true' })
+  }
+
+  /** DingTalk's terminate (revoke-an-approval-instance): RUNNING → TERMINATED, else its error codes. */
+  async #terminate(body: Record<string, unknown>, proxied: (status: number, answer: unknown) => Response): Promise<Response> {
+    this.terminates.push(body)
+    const scripted = this.terminateErrors.shift()
+    if (scripted) return proxied(scripted.status, { code: scripted.code, message: scripted.message, requestid: 'fake' })
+    const instance = this.instances.get(String(body.processInstanceId))
+    if (!instance) return proxied(400, { code: 'aflowProcessInstNotExist', message: '审批实例不存在', requestid: 'fake' })
+    if (instance.status !== 'RUNNING') return proxied(400, { code: 'aflowProcessInstStatusException', message: '审批单已结束', requestid: 'fake' })
+    instance.status = 'TERMINATED'
+    await this.beforeTerminateAnswer?.()
+    if (this.terminateAnswersLost > 0) {
+      this.terminateAnswersLost--
+      return proxied(504, { error: { code: 'UPSTREAM_TIMEOUT', message: 'DingTalk did not answer' } })
+    }
+    return proxied(200, { result: true, success: true })
   }
 
   /** Instances the list query asks for, in creation order, 20 a page at most (the SDK's limit). */

@@ -17,7 +17,7 @@ export function applicationNumber(instance: Instance): string {
 
 function statusBadge(instance: Instance): Raw {
   if (instance.status === 'RUNNING') return html`<span class="badge warn">Pending approval</span>`
-  if (instance.status === 'TERMINATED') return html`<span class="badge muted">Withdrawn</span>`
+  if (instance.status === 'TERMINATED') return html`<span class="badge muted">TERMINATED · withdrawn</span>`
   return instance.result === 'agree' ? html`<span class="badge ok">Approved</span>` : html`<span class="badge bad">Rejected</span>`
 }
 

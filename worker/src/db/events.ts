@@ -105,3 +105,12 @@ export async function listEvents(db: D1Database, applicationId: string): Promise
     .all<EventRow>()
   return results.map(toEvent)
 }
+
+/** When the application last moved into `status` (its latest transition there); null when it never did. */
+export async function enteredStatusAt(db: D1Database, applicationId: string, status: ApplicationStatus): Promise<number | null> {
+  const row = await db
+    .prepare('SELECT MAX(created_at) AS at FROM events WHERE application_id = ?1 AND to_status = ?2')
+    .bind(applicationId, status)
+    .first<{ at: number | null }>()
+  return row?.at ?? null
+}

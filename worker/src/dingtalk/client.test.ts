@@ -171,3 +171,34 @@ describe('DingTalk client: failover between proxies', () => {
     expect(globalThis.fetch).not.toHaveBeenCalled()
   })
 })
+
+describe('DingTalk client: terminate', () => {
+  const terminate = (instanceId: string) => ({ instanceId, operatingUserId: 'licensedesk-bot', remark: 'customer cancelled' })
+
+  it('sends a non-system terminate by the originator and answers terminated', async () => {
+    fake.seedInstance('inst-t1')
+    expect(await (await client()).terminateInstance(terminate('inst-t1'))).toEqual({ outcome: 'terminated' })
+    expect(fake.terminates).toEqual([{ processInstanceId: 'inst-t1', isSystem: false, remark: 'customer cancelled', operatingUserId: 'licensedesk-bot' }])
+    expect(fake.relayCalls.map((c) => [c.method, c.target])).toEqual([['POST', '/relay/api/v1.0/workflow/processInstances/terminate']])
+  })
+
+  it("types DingTalk's state and permission refusals as not_running and not_permitted, and throws DINGTALK_REJECTED for others", async () => {
+    fake.seedInstance('inst-t2', 'COMPLETED', 'agree')
+    const dingtalk = await client()
+    expect(await dingtalk.terminateInstance(terminate('inst-t2'))).toMatchObject({ outcome: 'not_running', upstreamCode: 'aflowProcessInstStatusException' })
+    fake.terminateErrors.push({ status: 400, code: 'internalError', message: '审批系统错误' })
+    expect(await dingtalk.terminateInstance(terminate('inst-t2'))).toMatchObject({ outcome: 'not_permitted', upstreamCode: 'internalError' })
+    expect(await dingtalk.terminateInstance(terminate('inst-none')).catch((e: unknown) => e)).toMatchObject({ code: 'DINGTALK_REJECTED', upstreamCode: 'aflowProcessInstNotExist' })
+  })
+
+  it('moves a terminate to the next proxy when one did not relay it, and throws DINGTALK_UNAVAILABLE when none did', async () => {
+    fake.seedInstance('inst-t3')
+    fake.proxies.set(A, 'draining')
+    expect(await (await client()).terminateInstance(terminate('inst-t3'))).toEqual({ outcome: 'terminated' })
+    expect(proxiesCalled()).toEqual([A, B])
+    fake.proxies.set(B, 'down')
+    fake.seedInstance('inst-t4')
+    expect(await (await client()).terminateInstance(terminate('inst-t4')).catch((e: unknown) => e)).toBeInstanceOf(EgressUnavailableError)
+    expect(fake.instances.get('inst-t4')?.status).toBe('RUNNING')
+  })
+})

@@ -33,6 +33,19 @@ export type CreateInstanceInput = {
 /** The subset of `result` (dingtalk.md §3.1) the worker acts on. */
 export type InstanceState = { status: string; result: string; formValues: { name: string; value: string }[] }
 
+/** A terminate (dingtalk.md §3.3): by the originator (`isSystem: false`), the proxy's only allowed form. */
+export type TerminateInput = { instanceId: string; operatingUserId: string; remark: string }
+
+/**
+ * DingTalk's answer to a terminate. `not_running`: aflowProcessInstStatusException, one code for
+ * "within 15 s of the create" and "no longer RUNNING" — read the instance to tell which.
+ * `not_permitted`: internalError (820008), the template does not let the originator withdraw.
+ */
+export type TerminateResult =
+  | { outcome: 'terminated' }
+  | { outcome: 'not_running'; upstreamCode: string; message: string }
+  | { outcome: 'not_permitted'; upstreamCode: string; message: string }
+
 export type InstanceIdsQuery = { processCode: string; startTime: number; endTime: number; userIds: string[]; nextToken: number; maxResults: number }
 export type FailedPush = { tag: string; eventTime: number | null; data: Record<string, unknown> }
 
@@ -41,6 +54,8 @@ export type DingTalkClient = {
   getInstance(instanceId: string): Promise<InstanceState>
   listInstanceIds(query: InstanceIdsQuery): Promise<{ ids: string[]; nextToken: number | null }>
   listFailedPushes(): Promise<{ entries: FailedPush[]; hasMore: boolean }>
+  /** Ends a RUNNING instance; other refusals throw DingTalkRejectedError, unreachable DingTalkUnavailableError. */
+  terminateInstance(input: TerminateInput): Promise<TerminateResult>
 }
 
 export const DEFAULT_RELAY_TIMEOUT_MS = 15_000
@@ -51,6 +66,11 @@ const INSTANCES_PATH = '/relay/api/v1.0/workflow/processInstances'
 const INSTANCE_IDS_PATH = '/relay/api/v1.0/workflow/processes/instanceIds/query'
 // dingtalk.md §5.3: legacy API, {errcode, has_more, failed_list: [{call_back_tag, event_time, bpms_instance_change}]}.
 const FAILED_PUSHES_PATH = '/relay/oapi/call_back/get_call_back_failed_result'
+// revoke-an-approval-instance: body {processInstanceId, isSystem, remark (≤ 1024), operatingUserId} → {result, success}.
+const TERMINATE_PATH = '/relay/api/v1.0/workflow/processInstances/terminate'
+// Its error table: the state code (too soon, or ended; older spelling kept) and the permission one.
+const TERMINATE_NOT_RUNNING = new Set(['aflowProcessInstStatusException', 'processInstanceStatusError'])
+const TERMINATE_NOT_PERMITTED = new Set(['internalError'])
 export const PROXY_HEADER = 'x-licensedesk-proxy'
 
 // DingTalk throttling and quota answers are transient: try again later (dingtalk.md §8).
@@ -88,7 +108,9 @@ export function parseEgressUrls(raw: string): string[] {
     .filter((part) => part !== '')
 }
 
-type Kind = 'read' | 'create'
+// A terminate is sent again through the next proxy like a read: a second one that reaches DingTalk
+// is answered `not_running`, which the caller resolves by reading the instance.
+type Kind = 'read' | 'create' | 'terminate'
 type Attempt = { ok: true; value: unknown } | { ok: false; retry: boolean; error: Error }
 
 export function createDingTalkClient(options: DingTalkClientOptions): DingTalkClient {
@@ -135,7 +157,7 @@ export function createDingTalkClient(options: DingTalkClientOptions): DingTalkCl
         return { ok: false, retry: true, error: new EgressUnavailableError(`the proxy did not relay (HTTP ${response.status}, ${code})`, { upstreamCode: code }) }
       }
       if (code === 'UPSTREAM_TIMEOUT') {
-        if (kind === 'read') return { ok: false, retry: true, error: new EgressUnavailableError('DingTalk did not answer in time', { upstreamCode: code }) }
+        if (kind !== 'create') return { ok: false, retry: true, error: new EgressUnavailableError('DingTalk did not answer in time', { upstreamCode: code }) }
         return { ok: false, retry: false, error: new DingTalkOutcomeUnknownError('DingTalk did not answer the create in time', { upstreamCode: code }) }
       }
     }
@@ -143,7 +165,7 @@ export function createDingTalkClient(options: DingTalkClientOptions): DingTalkCl
     const dingtalkShaped = parsed !== null && typeof parsed === 'object' && ('code' in parsed || 'errcode' in parsed)
     if (!fromProxy && !dingtalkShaped && response.status >= 500) {
       // Not a proxy's answer (a tunnel or load balancer in front of it): whether it was relayed is unknown.
-      if (kind === 'read') return { ok: false, retry: true, error: new EgressUnavailableError(`no proxy answered (HTTP ${response.status})`) }
+      if (kind !== 'create') return { ok: false, retry: true, error: new EgressUnavailableError(`no proxy answered (HTTP ${response.status})`) }
       return { ok: false, retry: false, error: new DingTalkOutcomeUnknownError(`the create's answer came from no proxy (HTTP ${response.status})`) }
     }
     if (response.status >= 500 || response.status === 429 || (code !== undefined && TRANSIENT_CODES.has(code))) {
@@ -240,6 +262,24 @@ export function createDingTalkClient(options: DingTalkClientOptions): DingTalkCl
         return { tag, eventTime: typeof entry.event_time === 'number' ? entry.event_time : null, data: data && typeof data === 'object' ? data : {} }
       })
       return { entries, hasMore: answer?.has_more === true }
+    },
+    async terminateInstance(input) {
+      const body = { processInstanceId: input.instanceId, isSystem: false, remark: input.remark, operatingUserId: input.operatingUserId }
+      let answer: { result?: unknown; success?: unknown } | null
+      try {
+        answer = (await call('terminate', 'POST', TERMINATE_PATH, body)) as typeof answer
+      } catch (err) {
+        if (err instanceof DingTalkRejectedError && TERMINATE_NOT_RUNNING.has(err.upstreamCode)) {
+          return { outcome: 'not_running', upstreamCode: err.upstreamCode, message: err.message }
+        }
+        if (err instanceof DingTalkRejectedError && TERMINATE_NOT_PERMITTED.has(err.upstreamCode)) {
+          return { outcome: 'not_permitted', upstreamCode: err.upstreamCode, message: err.message }
+        }
+        throw err
+      }
+      // 2xx with result false: DingTalk did not end it, and said no more (UNCONFIRMED when it does this).
+      if (answer?.result !== true) throw new DingTalkRejectedError(200, 'TERMINATE_FAILED', 'DingTalk answered the terminate with result false')
+      return { outcome: 'terminated' }
     },
   }
 }

@@ -66,11 +66,14 @@ export const adminActions = new Hono<StaffEnv>()
     return c.json({ applicationId: app.id, ...result }, result.duplicate ? 200 : 202)
   })
   .post('/:id/withdraw', limitBody(), async (c) => {
-    const { log, staff } = c.var
+    const { config, log, staff } = c.var
     const { app, body } = await target(c)
     const input = readActionInput(body)
-    const result = await withdrawApplication({ db: c.env.DB, now: Date.now(), operator: staff.email }, app, input)
-    log.info('operator withdraw', { applicationId: app.id, operator: staff.email, from: app.status, duplicate: result.duplicate })
+    // Only one awaiting approval calls DingTalk (terminate, and a read when it says not running).
+    const dingtalk = dingtalkFor(c.env, config, c.var.requestId)
+    const deps = { db: c.env.DB, now: Date.now(), operator: staff.email, dingtalk, originatorUserId: config.dingtalk.originatorUserId }
+    const result = await withdrawApplication(deps, app, input)
+    log.info('operator withdraw', { applicationId: app.id, operator: staff.email, from: app.status, duplicate: result.duplicate, terminated: result.terminated ?? false })
     return c.json({ applicationId: app.id, ...result })
   })
   .post('/:id/reissue', limitBody(), async (c) => {
