@@ -270,7 +270,9 @@ describe('a failed application', () => {
     const resend = stale.page.getByRole('dialog', { name: 'Resend the license' })
     await resend.getByLabel('Reason (required)').fill('Mail bounced, try again')
     await resend.getByRole('button', { name: 'Send' }).click()
-    await resend.getByRole('alert').getByText('This application has no issued license to send again.').waitFor()
+    const refusal = resend.getByRole('alert')
+    await refusal.getByText('This application has no issued license to send again.').waitFor()
+    expect(await refusal.textContent()).toContain('Its status is now Withdrawn')
     expect(await resend.getByLabel('Reason (required)').inputValue()).toBe('Mail bounced, try again')
     await shot(stale.page, 'dialog-resend-refused-desktop-en')
     await resend.getByRole('button', { name: 'Cancel' }).click()
@@ -302,11 +304,11 @@ describe('a viewer', () => {
 
 describe('the action pages and dialogs in both languages on both sizes (screenshots)', () => {
   const texts = {
-    en: { resend: 'Resend license', withdraw: 'Withdraw', send: 'Send', cancel: 'Cancel', required: 'Please fill this in.' },
-    'zh-CN': { resend: '重新发送许可证', withdraw: '撤回申请', send: '发送', cancel: '取消', required: '请填写此项。' },
+    en: { resend: 'Resend license', withdraw: 'Withdraw', send: 'Send', cancel: 'Cancel', required: 'Please fill this in.', reason: 'Reason (required)', queued: 'queued' },
+    'zh-CN': { resend: '重新发送许可证', withdraw: '撤回申请', send: '发送', cancel: '取消', required: '请填写此项。', reason: '原因（必填）', queued: '已排队发送' },
   } as const
 
-  it('shows the buttons, each dialog and a field error, all on screen', async () => {
+  it('shows the buttons, each dialog, a field error and a resend done, all on screen', async () => {
     await Promise.all(
       (['desktop', 'phone'] as const).flatMap((size) =>
         (['en', 'zh-CN'] as const).map(async (locale) => {
@@ -331,6 +333,17 @@ describe('the action pages and dialogs in both languages on both sizes (screensh
             await dialog.getByRole('button', { name: text.cancel }).click()
             await dialog.waitFor({ state: 'detached' })
           }
+
+          // Done: a resend of a delivered application (each its own opening, so its own mail).
+          await page.goto(`${stack.urls.access}/admin/applications/${seeded.shots.id}`)
+          await page.getByTestId('actions').getByRole('button', { name: text.resend }).click()
+          const dialog = page.locator('dialog[open]')
+          await dialog.getByLabel(text.reason).fill(`Screenshot ${size} ${locale}`)
+          await dialog.getByRole('button', { name: text.send }).click()
+          await dialog.waitFor({ state: 'detached' })
+          await page.getByRole('status').getByText(text.queued).waitFor()
+          await expectFits(page, size)
+          await shot(page, `resent-${size}-${locale}`)
           expect(violations).toEqual([])
           await close()
         }),
