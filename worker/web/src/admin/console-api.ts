@@ -26,7 +26,21 @@ export interface ConsoleEvent {
   data: Record<string, unknown> | null
 }
 
-export type ConsoleLicense = { id: string; kid: string; nbf: number; exp: number; issuedAt: number }
+/** The revoke and reissue members come with the revoke API (being built): absent, the page offers neither. */
+export type ConsoleLicense = {
+  id: string
+  kid: string
+  nbf: number
+  exp: number
+  issuedAt: number
+  featureCode?: string
+  quantity?: number
+  revokedAt?: number | null
+  revokedBy?: string | null
+  revocationReason?: string | null
+  supersedes?: string | null
+  supersededBy?: string | null
+}
 
 export interface ConsoleDelivery {
   id: string
@@ -36,6 +50,8 @@ export interface ConsoleDelivery {
   nextAttemptAt: number | null
   lastError: string | null
   resendEmailId: string | null
+  /** A corrected address (an operator's resend), else null: the application's email. */
+  toAddress?: string | null
   createdAt: number
   updatedAt: number
 }
@@ -109,12 +125,35 @@ async function get<T>(path: string, signal?: AbortSignal): Promise<T> {
     throw new ApiError(0, 'NETWORK_ERROR', null)
   }
   const body: unknown = await response.json().catch(() => null)
-  if (!response.ok) {
-    const error = (body as { error?: { code?: unknown; fields?: Record<string, string> } } | null)?.error
-    throw new ApiError(response.status, typeof error?.code === 'string' ? error.code : `HTTP_${response.status}`, body, error?.fields)
-  }
+  if (!response.ok) throw errorOf(response.status, body)
   return body as T
 }
+
+/** An operator's action: JSON from the console's own page (the worker checks Origin, which the browser sets). */
+async function post<T>(path: string, body: unknown): Promise<{ status: number; body: T }> {
+  let response: Response
+  try {
+    response = await fetch(path, {
+      method: 'POST',
+      headers: { accept: 'application/json', 'content-type': 'application/json' },
+      credentials: 'same-origin',
+      body: JSON.stringify(body),
+    })
+  } catch {
+    throw new ApiError(0, 'NETWORK_ERROR', null)
+  }
+  const answer: unknown = await response.json().catch(() => null)
+  if (!response.ok) throw errorOf(response.status, answer)
+  return { status: response.status, body: answer as T }
+}
+
+function errorOf(status: number, body: unknown): ApiError {
+  const error = (body as { error?: { code?: unknown; fields?: Record<string, string> } } | null)?.error
+  return new ApiError(status, typeof error?.code === 'string' ? error.code : `HTTP_${status}`, body, error?.fields)
+}
+
+/** Every action answers at least these; the rest (deliveryId, to, status, …) depends on the action. */
+export type ActionAnswer = { duplicate: boolean; applicationId?: string; to?: string; licenseId?: string; deliveryId?: string; status?: string; supersedes?: string | null; revokedAt?: number }
 
 export const consoleApi = {
   me: (signal?: AbortSignal) => get<Staff>('/api/admin/me', signal),
@@ -125,10 +164,16 @@ export const consoleApi = {
   health: (signal?: AbortSignal) => get<Health>('/api/admin/health', signal),
   licenses: (within: ExpiringWithin, cursor: string | null, signal?: AbortSignal) =>
     get<Page<IssuedLicense>>(`/api/admin/licenses${queryString({ expiringWithin: within, cursor })}`, signal),
+  /** POST `path` (console-actions.ts's actionPath) with an action's body. */
+  act: (path: string, body: unknown) => post<ActionAnswer>(path, body),
 }
 
 /** The CSV download of the licenses expiring within `within` days (an attachment). */
 export const licensesCsvHref = (within: ExpiringWithin) => `/api/admin/licenses.csv${queryString({ expiringWithin: within })}`
 
-/** 401/403 from the console's API: the Access session ran out, or does not admit this person. */
-export const isSignedOut = (err: unknown): err is ApiError => err instanceof ApiError && (err.status === 401 || err.status === 403)
+/**
+ * 401/403 from the console's API: the Access session ran out, or does not admit this person. An
+ * action's own 403s (ROLE_OPERATOR_REQUIRED, CROSS_SITE_REFUSED) are refusals of that action, not this.
+ */
+export const isSignedOut = (err: unknown): err is ApiError =>
+  err instanceof ApiError && (err.status === 401 || (err.status === 403 && err.code !== 'ROLE_OPERATOR_REQUIRED' && err.code !== 'CROSS_SITE_REFUSED'))
