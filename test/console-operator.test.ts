@@ -133,7 +133,7 @@ describe('an operator resends a license to a corrected address', () => {
     await findAndOpen(page, app, { search: 'Search' })
     expectDeliveredTrail(await trailTypes(page))
     const actions = page.getByRole('region', { name: 'Actions' })
-    expect(await buttonTexts(actions)).toEqual(['Resend license'])
+    expect(await buttonTexts(actions)).toEqual(['Resend license', 'Reissue'])
     await shot(page, 'detail-desktop-en')
 
     // The dialog takes the focus, is labelled, and Esc closes it (focus back on the button).
@@ -250,8 +250,8 @@ describe('a failed application', () => {
       await page.goto(`${stack.urls.access}/admin/applications/${app.id}`)
       await page.getByRole('heading', { name: app.id, level: 1 }).waitFor()
       const buttons = page.getByRole('region', { name: 'Actions' }).getByRole('button')
-      await eventually(async () => (await buttons.count()) === 2, 'the two actions')
-      expect(await buttonTexts(page.getByRole('region', { name: 'Actions' }))).toEqual(['Resend license', 'Withdraw'])
+      await eventually(async () => (await buttons.count()) === 3, 'the three actions')
+      expect(await buttonTexts(page.getByRole('region', { name: 'Actions' }))).toEqual(['Resend license', 'Reissue', 'Withdraw'])
     }
 
     await fresh.page.getByRole('button', { name: 'Withdraw' }).click()

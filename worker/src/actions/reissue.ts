@@ -15,6 +15,8 @@ import { signLicense } from '../issuance.ts'
 import { actionDedupeKey, type ActionDeps, type ReissueInput } from './action.ts'
 import { revokeStatements } from './revoke.ts'
 
+const REISSUABLE = new Set(['issued', 'delivered', 'failed'])
+
 export type ReissueResult = { applicationId: string; licenseId: string; supersedes: string; deliveryId: string; duplicate: boolean }
 
 export async function reissueLicense(deps: ActionDeps & { config: Config }, app: Application, input: ReissueInput): Promise<ReissueResult> {
@@ -33,7 +35,8 @@ export async function reissueLicense(deps: ActionDeps & { config: Config }, app:
   if (earlier) return earlier
 
   const current = await getLicenseByApplication(db, app.id)
-  if (!current) throw new ActionRefusedError('REISSUE_NOT_ISSUED', app.status)
+  // Issued and not ended otherwise (a withdrawn application keeps its licenses as they are).
+  if (!current || !REISSUABLE.has(app.status)) throw new ActionRefusedError('REISSUE_NOT_ISSUED', app.status)
   const featureCode = input.featureCode ?? current.featureCode
   const quantity = input.quantity ?? current.quantity
   // What a verifier compares: a change of case or grouping only is the same machine.

@@ -176,6 +176,10 @@ describe('POST /api/admin/applications/:id/reissue', () => {
       expect(response.status, JSON.stringify(body)).toBe(422)
       expect((await readJson(response)).error.code).toBe('REISSUE_NOTHING_CHANGED')
     }
+    // Withdrawn after its license mail failed: its license stays as it is.
+    const withdrawn = await seedApplication({ status: 'withdrawn' })
+    await seedLicense(withdrawn, { exp: EXP() })
+    expect((await readJson(await act(withdrawn, 'reissue', { reason: 'customer mistyped the code', quantity: 6 }))).error.code).toBe('REISSUE_NOT_ISSUED')
     const none = await seedApplication({ status: 'pending_approval' })
     expect((await readJson(await act(none, 'reissue', { reason: 'customer mistyped the code', quantity: 6 }))).error.code).toBe('REISSUE_NOT_ISSUED')
     const expired = await delivered({ exp: Math.floor(Date.now() / 1000) - 60 })

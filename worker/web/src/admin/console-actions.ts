@@ -41,7 +41,7 @@ export function allowedActions(detail: Pick<ApplicationDetail, 'application' | '
   const latest = licenses.at(-1)
   const actions: ApplicationAction[] = []
   if (license && RESENDABLE.has(app.status)) actions.push('resend')
-  if (latest && 'featureCode' in latest && 'quantity' in latest) actions.push('reissue')
+  if (latest && RESENDABLE.has(app.status) && 'featureCode' in latest && 'quantity' in latest) actions.push('reissue')
   if (app.dingtalkInstanceId === null) {
     if (app.status === 'failed' && licenses.length === 0) actions.push('resubmit')
     else if (app.status === 'submitted' && app.nextSubmitAt !== null && app.nextSubmitAt > now + LEASE_MS) actions.push('resubmit')
