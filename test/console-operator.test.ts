@@ -24,7 +24,7 @@ type State = BrowserContextOptions['storageState']
 
 let stack: Stack
 let browser: Browser
-type Seeded = { id: string; featureCode: string; email: string }
+type Seeded = { id: string; featureCode: string; email: string; statusUrl: string }
 const seeded: Record<'desktop' | 'phone' | 'shots' | 'failed' | 'failedShots', Seeded> = {} as never
 const states: Partial<Record<'operator' | 'viewer', State>> = {}
 
@@ -40,7 +40,7 @@ async function seed(status: 'delivered' | 'failed'): Promise<Seeded> {
   expect(submitted.status).toBe(201)
   await decideInSandbox(stack, submitted.body.id, 'approve')
   await eventually(async () => (await statusOfApplication(stack, submitted.body.statusUrl)).body.status === status, `${submitted.body.id} ${status}`)
-  return { id: submitted.body.id, featureCode: input.featureCode, email: input.email }
+  return { id: submitted.body.id, featureCode: input.featureCode, email: input.email, statusUrl: submitted.body.statusUrl }
 }
 
 /** A signed-in browser state: the operator by the one-click button, anyone else by typed email. */
@@ -361,6 +361,14 @@ describe('an operator revokes and reissues a license', () => {
     await page.goto(`${stack.urls.access}/admin/applications/${app.id}`)
     const licenses = page.getByRole('region', { name: 'Licenses' })
     const licenseId = (await licenses.getByText(/^LIC-/).first().textContent())!.trim()
+    // The dialog in Chinese on a phone first (opened and cancelled: nothing sent).
+    const zh = await open('phone', 'zh-CN', states.operator)
+    await zh.page.goto(`${stack.urls.access}/admin/applications/${app.id}`)
+    await zh.page.getByRole('button', { name: `吊销许可证 ${licenseId}` }).click()
+    await zh.page.getByRole('dialog', { name: '吊销许可证' }).waitFor()
+    await expectFits(zh.page, 'phone')
+    await shot(zh.page, 'dialog-revoke-phone-zh-CN')
+    await zh.close()
     await licenses.getByRole('button', { name: `Revoke license ${licenseId}` }).click()
     const dialog = page.getByRole('dialog', { name: 'Revoke the license' })
     await shot(page, 'dialog-revoke-desktop-en')
@@ -376,6 +384,23 @@ describe('an operator revokes and reissues a license', () => {
     expect(await event.textContent()).toContain(`(${OPERATOR})`)
     await shot(page, 'revoked-desktop-en')
     await close()
+
+    // The applicant's status page says the license was revoked (not why), in both languages and sizes.
+    const path = new URL(app.statusUrl).pathname + new URL(app.statusUrl).search
+    for (const [locale, text] of [['en-US', 'was revoked on'], ['zh-CN', '吊销，不再有效']] as const) {
+      for (const size of ['phone', 'desktop'] as const) {
+        const context = await browser.newContext({ ...SIZES[size], locale })
+        const status = await context.newPage()
+        await status.goto(new URL(path, stack.urls.worker).toString())
+        const notice = status.getByTestId('license-revoked')
+        await notice.waitFor()
+        expect(await notice.textContent()).toContain(text)
+        expect(await notice.textContent()).not.toContain('wrong customer')
+        expect(await status.getByTestId('application-status').textContent()).toContain(locale === 'en-US' ? 'has been revoked' : '已被吊销')
+        await status.screenshot({ path: join(ARTIFACTS, `status-revoked-${locale === 'en-US' ? 'en' : 'zh'}-${size}.png`), fullPage: true })
+        await context.close()
+      }
+    }
   })
 
   it('reissues with a corrected quantity: the new license supersedes the old one, and an unchanged one is refused', async () => {
@@ -396,5 +421,19 @@ describe('an operator revokes and reissues a license', () => {
     await page.getByRole('region', { name: 'Licenses' }).getByText(/^Replaced by LIC-/).waitFor()
     await shot(page, 'reissued-phone-en')
     await close()
+
+    // The new license's mail names the one it replaces; as the sandbox inbox shows it.
+    const mails = await eventually(async () => {
+      const found = (await emailsTo(stack, app.email)).filter((mail) => mail.text?.includes('replaces license'))
+      return found.length > 0 && found
+    }, 'the reissued license mail')
+    expect(mails).toHaveLength(1)
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } })
+    const inbox = await context.newPage()
+    await inbox.goto(stack.urls.inbox)
+    await inbox.getByText(mails[0].subject).first().click()
+    await inbox.waitForTimeout(300)
+    await inbox.screenshot({ path: join(ARTIFACTS, 'mail-reissued-en.png'), fullPage: true })
+    await context.close()
   })
 })

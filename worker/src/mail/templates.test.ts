@@ -32,6 +32,16 @@ describe('renderLicenseMail', () => {
     expect(mail.text).toContain('Quantity: 7')
   })
 
+  it('names the license a reissue replaces, in both locales, and says nothing of it otherwise', () => {
+    for (const [locale, words] of [['en', 'replaces license LIC-OLD000000000'], ['zh-CN', '取代许可证 LIC-OLD000000000']] as const) {
+      const mail = renderLicenseMail({ ...input, locale, replaces: 'LIC-OLD000000000' })
+      expect(mail.text).toContain(words)
+      expect(mail.html).toContain(words)
+    }
+    const plain = renderLicenseMail(input)
+    expect(plain.text).not.toMatch(/replaces|取代/)
+  })
+
   it('escapes a hostile name in the HTML and keeps it verbatim in the text', () => {
     const mail = renderLicenseMail(input)
     expect(mail.html).not.toContain('<script>')

@@ -44,6 +44,7 @@ export const STATUS_MESSAGES = defineMessages(
     'license.notBefore': '生效时间',
     'license.expiresAt': '有效期至',
     'license.file': '文件名',
+    'summary.revoked': '您的许可证已被吊销，不再有效。',
     'license.revoked': '此许可证已于 {at} 吊销，不再有效。如有疑问，请联系您的销售代表，并提供申请编号 {id}。',
   },
   {
@@ -91,6 +92,7 @@ export const STATUS_MESSAGES = defineMessages(
     'license.notBefore': 'Valid from',
     'license.expiresAt': 'Valid until',
     'license.file': 'File',
+    'summary.revoked': 'Your license has been revoked and no longer works.',
     'license.revoked': 'This license was revoked on {at} and no longer works. If you have questions, contact your sales representative and quote application {id}.',
   },
 )
