@@ -76,6 +76,20 @@ describe('the operator console behind the sandbox Access', () => {
     await context.close()
   })
 
+  it('signs in the group-only operator (on no email list, in license-desk-operators): the worker asks get-identity and makes an operator', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US' })
+    const page = await context.newPage()
+    await page.goto(stack.urls.admin)
+    await page.getByRole('button', { name: 'Sign in as grouped@licensedesk.local' }).click()
+    await page.getByTestId('staff-email').waitFor()
+    expect(await page.getByTestId('staff-role').textContent()).toBe('operator')
+    const me = await context.request.get(`${stack.urls.access}/api/admin/me`)
+    expect(await me.json()).toEqual({ email: 'grouped@licensedesk.local', role: 'operator' })
+    const ping = await context.request.post(`${stack.urls.access}/api/admin/ping`, { headers: { origin: stack.urls.access, 'content-type': 'application/json' }, data: '{}' })
+    expect(ping.status()).toBe(200)
+    await context.close()
+  })
+
   it('signs a viewer in by typed email on a desktop; the viewer may look, not act', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US' })
     const page = await context.newPage()

@@ -100,3 +100,12 @@ export function isCrossSite(req: IncomingMessage): boolean {
     return true
   }
 }
+
+/** The value of cookie `name` in the request's Cookie header. */
+export function cookieOf(req: IncomingMessage, name: string): string | undefined {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const index = part.indexOf('=')
+    if (index > 0 && part.slice(0, index).trim() === name) return part.slice(index + 1).trim()
+  }
+  return undefined
+}

@@ -212,6 +212,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       ALERT_DINGTALK_ROBOT_SECRET: SANDBOX_ROBOT_SECRET,
       ACCESS_TEAM_DOMAIN: teamDomain,
       ACCESS_CERTS_URL: `${teamDomain}/cdn-cgi/access/certs`,
+      ACCESS_IDENTITY_URL: `${teamDomain}/cdn-cgi/access/get-identity`,
       ACCESS_AUD: SANDBOX_DEFAULTS.accessAud,
       ADMIN_ORIGIN: accessOrigin,
       ...options.env?.worker,

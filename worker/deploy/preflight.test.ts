@@ -73,6 +73,15 @@ describe('the deploy preflight', () => {
     expect(problemsOf(file, 'production').map((problem) => problem.setting).sort()).toEqual(['vars.ACCESS_TEAM_DOMAIN', 'vars.ADMIN_OPERATORS'])
   })
 
+  it('takes an operator group instead of operator emails', () => {
+    const file = filledConfig((text) =>
+      text
+        .replace('ADMIN_OPERATORS = "li.lei@hypermotion.cn, wang.fang@hypermotion.cn"', 'ADMIN_OPERATORS = ""')
+        .replace('ADMIN_OPERATOR_GROUPS = ""', 'ADMIN_OPERATOR_GROUPS = "License Desk Operators"'),
+    )
+    expect(problemsOf(file, 'production').map((problem) => problem.setting)).toEqual([])
+  })
+
   it('names every required secret that wrangler secret list lacks', () => {
     const listed = JSON.stringify([{ name: 'WORKER_PRIVATE_JWK', type: 'secret_text' }, { name: 'RESEND_API_KEY', type: 'secret_text' }])
     expect(missingSecrets(listed).map((problem) => problem.setting)).toEqual(

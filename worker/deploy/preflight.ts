@@ -47,7 +47,8 @@ export function checkConfig(config: WranglerConfig, topVars: Record<string, unkn
   if (typeof vars.TURNSTILE_SITE_KEY !== 'string' || vars.TURNSTILE_SITE_KEY.trim() === '') add('vars.TURNSTILE_SITE_KEY', 'is missing: the apply form would be open to bots')
   // The operator console (docs/console.md): Access's team domain, and someone to operate it.
   if (typeof vars.ACCESS_TEAM_DOMAIN === 'string' && !https(vars.ACCESS_TEAM_DOMAIN)) add('vars.ACCESS_TEAM_DOMAIN', 'must be https://<team name>.cloudflareaccess.com')
-  if (typeof vars.ADMIN_OPERATORS !== 'string' || vars.ADMIN_OPERATORS.trim() === '') add('vars.ADMIN_OPERATORS', 'is empty: nobody could operate the console')
+  const filled = (value: unknown) => typeof value === 'string' && value.trim() !== ''
+  if (!filled(vars.ADMIN_OPERATORS) && !filled(vars.ADMIN_OPERATOR_GROUPS)) add('vars.ADMIN_OPERATORS', 'is empty, and so is ADMIN_OPERATOR_GROUPS: nobody could operate the console')
   const origin = vars.PUBLIC_ORIGIN
   if (typeof origin === 'string' && !https(origin)) add('vars.PUBLIC_ORIGIN', 'must be an https:// origin (it is the licenses\' iss and the links in every email)')
   if (typeof vars.RESEND_BASE_URL === 'string' && !https(vars.RESEND_BASE_URL)) add('vars.RESEND_BASE_URL', 'must be https://api.resend.com')

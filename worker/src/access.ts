@@ -28,8 +28,8 @@ export type AccessVerifyOptions = Readonly<{
   now: number
 }>
 
-/** What the worker takes from a verified token. `email` is null for a service token. */
-export type AccessIdentity = Readonly<{ email: string | null; sub: string | null }>
+/** What the worker takes from a verified token. `email` is null for a service token; `expiresAt` is `exp` in epoch ms. */
+export type AccessIdentity = Readonly<{ email: string | null; sub: string | null; expiresAt: number }>
 
 /** The certs endpoint could not be read (network, timeout, non-200): not the caller's fault. */
 class CertsUnreachableError extends Error {}
@@ -107,5 +107,5 @@ export async function verifyAccessToken(token: string | undefined, keys: JWTVeri
     throw new AccessError('ACCESS_INVALID', { reason: reasonOf(err), cause: err })
   }
   const email = typeof payload.email === 'string' && payload.email.includes('@') ? payload.email : null
-  return Object.freeze({ email, sub: typeof payload.sub === 'string' ? payload.sub : null })
+  return Object.freeze({ email, sub: typeof payload.sub === 'string' ? payload.sub : null, expiresAt: (payload.exp as number) * 1000 })
 }

@@ -51,6 +51,14 @@ describe('config', () => {
     expect(access.viewers).toEqual([])
   })
 
+  it('reads the group lists as written and defaults the identity URL from the team domain', async () => {
+    const { access } = await withVars({ ACCESS_TEAM_DOMAIN: 'https://hypermotion.cloudflareaccess.com', ACCESS_IDENTITY_URL: undefined, ADMIN_OPERATOR_GROUPS: ' License Desk Ops , 6f1c2a7e-0b1d-4c3e-9a8b-1d2e3f4a5b6c', ADMIN_VIEWER_GROUPS: undefined })
+    expect(access.identityUrl).toBe('https://hypermotion.cloudflareaccess.com/cdn-cgi/access/get-identity')
+    expect(access.operatorGroups).toEqual(['License Desk Ops', '6f1c2a7e-0b1d-4c3e-9a8b-1d2e3f4a5b6c'])
+    expect(access.viewerGroups).toEqual([])
+    expect((await withVars({ ACCESS_IDENTITY_URL: 'https://id.example.test/who' })).access.identityUrl).toBe('https://id.example.test/who')
+  })
+
   it.each([
     ['ACCESS_TEAM_DOMAIN', undefined],
     ['ACCESS_TEAM_DOMAIN', 'https://hypermotion.cloudflareaccess.com/cdn-cgi'],
@@ -61,6 +69,11 @@ describe('config', () => {
     ['ADMIN_OPERATORS', 'ops@hypermotion.cn, ops'],
     ['ADMIN_VIEWERS', '*@*'],
     ['ADMIN_VIEWERS', 'Ops <ops@hypermotion.cn>'],
+    ['ACCESS_IDENTITY_URL', 'not a url'],
+    ['ADMIN_OPERATOR_GROUPS', 'ops, license-*'],
+    ['ADMIN_OPERATOR_GROUPS', 'x'.repeat(257)],
+    ['ADMIN_VIEWER_GROUPS', '"viewers"'],
+    ['ADMIN_VIEWER_GROUPS', 'view\u0000ers'],
   ])('refuses %s=%j, naming it', async (name, value) => {
     const error = await refusal({ [name]: value })
     expect(error.variable).toBe(name)

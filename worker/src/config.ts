@@ -7,7 +7,7 @@ import { ConfigError } from './errors.ts'
 import type { Bindings } from './env.ts'
 import { parseFormLabels, type FormLabels } from './dingtalk/form.ts'
 import { importStatusTokenKey } from './status-token.ts'
-import { parseStaffList, type StaffPattern } from './staff.ts'
+import { MAX_GROUP_LENGTH, parseGroupList, parseStaffList, type StaffPattern } from './staff.ts'
 
 export { LOCALES, type Locale } from './shapes.ts'
 import type { Locale } from './shapes.ts'
@@ -74,6 +74,11 @@ export type Config = Readonly<{
     consoleOrigin: string
     operators: readonly StaffPattern[]
     viewers: readonly StaffPattern[]
+    /** Access group names or ids (ADMIN_OPERATOR_GROUPS / ADMIN_VIEWER_GROUPS); empty: roles by email only. */
+    operatorGroups: readonly string[]
+    viewerGroups: readonly string[]
+    /** The team's get-identity endpoint, asked for a person's groups when group lists are set. */
+    identityUrl: string
     /** The attention list shows `pending_approval` applications older than this (ms). */
     pendingAttentionMs: number
   }>
@@ -235,6 +240,12 @@ function staffList(env: Bindings, name: 'ADMIN_OPERATORS' | 'ADMIN_VIEWERS'): St
   return list
 }
 
+function groupList(env: Bindings, name: 'ADMIN_OPERATOR_GROUPS' | 'ADMIN_VIEWER_GROUPS'): string[] {
+  const list = parseGroupList(env[name])
+  if (!list) throw new ConfigError(name, `must be a comma-separated list of Access group names or ids (each at most ${MAX_GROUP_LENGTH} characters, no control characters, quotes or *)`)
+  return list
+}
+
 function accessOf(env: Bindings, publicOrigin: string): Config['access'] {
   const teamDomain = origin(env, 'ACCESS_TEAM_DOMAIN')
   const aud = required(env, 'ACCESS_AUD')
@@ -246,6 +257,9 @@ function accessOf(env: Bindings, publicOrigin: string): Config['access'] {
     consoleOrigin: env.ADMIN_ORIGIN?.trim() ? origin(env, 'ADMIN_ORIGIN') : publicOrigin,
     operators: Object.freeze(staffList(env, 'ADMIN_OPERATORS')),
     viewers: Object.freeze(staffList(env, 'ADMIN_VIEWERS')),
+    operatorGroups: Object.freeze(groupList(env, 'ADMIN_OPERATOR_GROUPS')),
+    viewerGroups: Object.freeze(groupList(env, 'ADMIN_VIEWER_GROUPS')),
+    identityUrl: env.ACCESS_IDENTITY_URL?.trim() ? url(env, 'ACCESS_IDENTITY_URL') : `${teamDomain}/cdn-cgi/access/get-identity`,
     pendingAttentionMs: integer(env, 'ADMIN_PENDING_DAYS', 1, 365, 3) * 86_400_000,
   })
 }

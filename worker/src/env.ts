@@ -63,6 +63,11 @@ export type Bindings = {
   ACCESS_CERTS_URL?: string
   ADMIN_OPERATORS?: string
   ADMIN_VIEWERS?: string
+  /** Access group names or ids whose members operate / view the console (docs/console.md, "Roles"). */
+  ADMIN_OPERATOR_GROUPS?: string
+  ADMIN_VIEWER_GROUPS?: string
+  /** The team's identity endpoint; defaults to `${ACCESS_TEAM_DOMAIN}/cdn-cgi/access/get-identity`. */
+  ACCESS_IDENTITY_URL?: string
   /** The console's origin when it is not PUBLIC_ORIGIN (locally: the sandbox's Access front door). */
   ADMIN_ORIGIN?: string
   /** The console's attention list: `pending_approval` longer than this many days. */

@@ -242,7 +242,7 @@ const ACCESS_MESSAGES = {
   ACCESS_REQUIRED: 'sign in through Cloudflare Access first',
   ACCESS_INVALID: 'the Access token is not valid; sign in again',
   ACCESS_FORBIDDEN: 'this Access identity is not on the console staff',
-  ACCESS_UNAVAILABLE: "Cloudflare Access's signing keys cannot be fetched now; try again in a minute",
+  ACCESS_UNAVAILABLE: 'Cloudflare Access cannot be reached now; try again in a minute',
 } as const
 
 /**

@@ -1,6 +1,6 @@
 // Who may use the operator console: ADMIN_OPERATORS and ADMIN_VIEWERS, comma-separated email
-// addresses or `*@domain` patterns, matched case-insensitively against the Access identity's email.
-// Access app tokens carry no groups (docs/console.md, "Roles"), so roles are by email only.
+// addresses or `*@domain` patterns, matched case-insensitively against the Access identity's email;
+// ADMIN_OPERATOR_GROUPS and ADMIN_VIEWER_GROUPS, Access group names or ids (docs/console.md, "Roles").
 
 export type Role = 'operator' | 'viewer'
 
@@ -35,5 +35,40 @@ function matches(patterns: readonly StaffPattern[], email: string): boolean {
 export function roleOf(email: string, lists: Readonly<{ operators: readonly StaffPattern[]; viewers: readonly StaffPattern[] }>): Role | null {
   if (matches(lists.operators, email)) return 'operator'
   if (matches(lists.viewers, email)) return 'viewer'
+  return null
+}
+
+/** Longer than any group name an IdP hands Access; a longer entry is a pasted mistake. */
+export const MAX_GROUP_LENGTH = 256
+
+// No control characters, no quotes or angle brackets (a pasted JSON or HTML fragment), no `*`
+// (there are no group patterns; a `*` would look like one and match nothing).
+const GROUP = /^[^\u0000-\u001f\u007f"<>*]+$/
+
+/** Parses a group list: names or ids, trimmed, as written; null on a bad entry (the caller names the variable). */
+export function parseGroupList(text: string | undefined): string[] | null {
+  const groups: string[] = []
+  for (const entry of (text ?? '').split(',').map((part) => part.trim()).filter((part) => part !== '')) {
+    if (entry.length > MAX_GROUP_LENGTH || !GROUP.test(entry)) return null
+    groups.push(entry)
+  }
+  return groups
+}
+
+/** A group as Access's get-identity lists it; either member may be missing. */
+export type AccessGroup = Readonly<{ id: string | null; name: string | null }>
+
+/** By id exactly (ids are opaque), or by name case-insensitively (IdPs differ in the case they send). */
+function inGroups(configured: readonly string[], groups: readonly AccessGroup[]): boolean {
+  return configured.some((entry) => {
+    const lower = entry.toLowerCase()
+    return groups.some((group) => group.id === entry || group.name?.toLowerCase() === lower)
+  })
+}
+
+/** Operator wins over viewer; null when no configured group holds the person. */
+export function groupRoleOf(groups: readonly AccessGroup[], lists: Readonly<{ operatorGroups: readonly string[]; viewerGroups: readonly string[] }>): Role | null {
+  if (inGroups(lists.operatorGroups, groups)) return 'operator'
+  if (inGroups(lists.viewerGroups, groups)) return 'viewer'
   return null
 }

@@ -21,7 +21,7 @@ export async function startActionStack(vars: Partial<Cloudflare.Env> = {}): Prom
   const upstream = new FakeUpstream()
   vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
     const request = new Request(input, init)
-    return request.url === access.certsUrl ? access.handle(request) : upstream.handle(request)
+    return access.owns(request.url) ? access.handle(request) : upstream.handle(request)
   })
   const post = async (path: string, body: unknown, email?: string) =>
     access.request(`/api/admin${path}`, {

@@ -1,8 +1,8 @@
-// Cloudflare Access inside the test isolate: RSA key pairs, the certs document (`keys`) at a URL of
-// its own served through the fetch spy, and application tokens signed the way Access signs them.
-// The worker's real verification code (access.ts) checks them.
+// Cloudflare Access inside the test isolate: RSA key pairs, the certs document (`keys`) and the
+// get-identity endpoint (groups from a directory) at URLs of its own served through the fetch spy,
+// and application tokens signed the way Access signs them. The worker's real code checks them.
 import { env } from 'cloudflare:workers'
-import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK, type JWTPayload } from 'jose'
+import { decodeJwt, exportJWK, generateKeyPair, importJWK, SignJWT, type JWK, type JWTPayload } from 'jose'
 import { vi } from 'vitest'
 import { call } from './helpers.ts'
 
@@ -10,6 +10,12 @@ export type TestKey = { kid: string; privateKey: CryptoKey; privateJwk: JWK; pub
 
 /** How the certs endpoint answers: keys, no connection, an error status, or a body that is not JSON. */
 export type CertsMode = 'up' | 'down' | 'status500' | 'html'
+
+/** How get-identity answers: the identity, no connection, an error status, a body that is not JSON. */
+export type IdentityMode = 'up' | 'down' | 'status500' | 'html'
+
+/** A group as get-identity lists it. */
+export type FakeGroup = { id: string; name: string; email: string }
 
 export const OPERATOR = 'ops@licensedesk.local'
 export const VIEWER = 'viewer@licensedesk.local'
@@ -32,11 +38,21 @@ export class FakeAccess {
   /** Drop `alg` from the listed JWKs (the JWKS format allows it; Access sends it). */
   omitAlg = false
   fetches = 0
+  /** Its own URL, so each test starts with an empty groups cache in the worker. */
+  readonly identityUrl = `https://team-${crypto.randomUUID()}.access.test/cdn-cgi/access/get-identity`
+  identityMode: IdentityMode = 'up'
+  /** Groups per lower-cased email; get-identity lists none for anyone else. */
+  readonly directory = new Map<string, FakeGroup[]>()
+  /** Replace parts of every identity answer (e.g. another `email`, `groups` not an array). */
+  identityOverrides: Record<string, unknown> = {}
+  identityCalls = 0
+  /** The CF_Authorization cookie of each get-identity call. */
+  readonly identityCookies: string[] = []
   /** The bindings the worker sees: wrangler.toml's, with this certs URL. */
   readonly env: Cloudflare.Env
 
   private constructor(vars: Partial<Cloudflare.Env>) {
-    this.env = { ...env, ACCESS_CERTS_URL: this.certsUrl, ...vars }
+    this.env = { ...env, ACCESS_CERTS_URL: this.certsUrl, ACCESS_IDENTITY_URL: this.identityUrl, ...vars }
   }
 
   /** A fake Access with one key, answering through a fetch spy (restore it with vi.restoreAllMocks). */
@@ -58,7 +74,31 @@ export class FakeAccess {
     return next
   }
 
+  /** Whether `url` is one of this Access's endpoints (for a fetch spy shared with other fakes). */
+  owns(url: string): boolean {
+    return url === this.certsUrl || url === this.identityUrl
+  }
+
+  /** Puts `email` in groups named `names` (ids are derived from the names: `id-<name>`). */
+  setGroups(email: string, names: string[]): void {
+    this.directory.set(email.toLowerCase(), names.map((name) => ({ id: `id-${name}`, name, email: `${name}@groups.test` })))
+  }
+
+  private identity(request: Request): Response {
+    this.identityCalls++
+    const cookie = /(?:^|;\s*)CF_Authorization=([^;]+)/.exec(request.headers.get('cookie') ?? '')?.[1]
+    this.identityCookies.push(cookie ?? '')
+    if (this.identityMode === 'down') throw new TypeError('fetch failed: connection refused')
+    if (this.identityMode === 'status500') return new Response('upstream error', { status: 500 })
+    if (this.identityMode === 'html') return new Response('<html>maintenance</html>', { status: 200, headers: { 'content-type': 'text/html' } })
+    if (!cookie) return Response.json({ err: 'no app token set' }, { status: 400 })
+    const { email, sub } = decodeJwt(cookie)
+    const groups = this.directory.get(String(email).toLowerCase()) ?? []
+    return Response.json({ id: sub, email, name: String(email).split('@')[0], groups, idp: { id: 'idp-test', type: 'azureAD' }, user_uuid: sub, version: 2, ...this.identityOverrides })
+  }
+
   async handle(request: Request): Promise<Response> {
+    if (request.url === this.identityUrl) return this.identity(request)
     if (request.url !== this.certsUrl) throw new TypeError(`fetch failed: unexpected request to ${request.url}`)
     this.fetches++
     if (this.mode === 'down') throw new TypeError('fetch failed: connection refused')

@@ -229,3 +229,68 @@ describe('the sandbox Access: front door', () => {
     expect(String(out.headers['set-cookie'])).toContain('CF_Authorization=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0')
   })
 })
+
+describe('the sandbox Access: get-identity and its directory', () => {
+  const identity = (run: Running, cookie?: string) => send(`${run.team}/cdn-cgi/access/get-identity`, { headers: cookie ? { cookie } : {} })
+
+  it("answers the signed-in user's identity with their groups, read from the CF_Authorization cookie", async () => {
+    running = await start()
+    const cookie = await signIn(running, 'Grouped@licensedesk.local')
+    const answer = await identity(running, `other=1; ${cookie}`)
+    expect(answer.status).toBe(200)
+    const body = answer.json()
+    expect(body).toMatchObject({ email: 'Grouped@licensedesk.local', user_uuid: body.id, version: 2 })
+    expect(body.groups).toEqual([{ id: expect.stringMatching(/^[0-9a-f-]{36}$/), name: 'license-desk-operators', email: expect.stringContaining('@') }])
+    // The same token's sub: one person, one id.
+    const { payload } = await jwtVerify(cookie.slice('CF_Authorization='.length), createLocalJWKSet(await certsOf(running.team)), { issuer: running.team, audience: AUD })
+    expect(body.id).toBe(payload.sub)
+    expect((await identity(running, await signIn(running, 'viewer@licensedesk.local'))).json().groups.map((group: { name: string }) => group.name)).toEqual(['license-desk-viewers'])
+    expect((await identity(running, await signIn(running, 'stranger@example.com'))).json().groups).toEqual([])
+  })
+
+  it('answers 401 without a cookie and 403 for a token it did not issue, one expired, or one of a dropped key', async () => {
+    running = await start()
+    const none = await identity(running)
+    expect(none.status).toBe(401)
+    expect(none.json()).toEqual({ err: expect.any(String) })
+    expect((await identity(running, 'CF_Authorization=forged.token.here')).status).toBe(403)
+    const forged = running.sandbox.access.issue('ops@licensedesk.local').split('.')
+    expect((await identity(running, `CF_Authorization=${forged[0]}.${Buffer.from(JSON.stringify({ email: 'ops@licensedesk.local', exp: 9e9, aud: [AUD] })).toString('base64url')}.${forged[2]}`)).status).toBe(403)
+    const expired = running.sandbox.access.issue('ops@licensedesk.local', { ttlSeconds: -1 })
+    expect((await identity(running, `CF_Authorization=${expired}`)).status).toBe(403)
+    const otherApp = running.sandbox.access.issue('ops@licensedesk.local', { aud: 'another-app' })
+    expect((await identity(running, `CF_Authorization=${otherApp}`)).status).toBe(403)
+    const old = running.sandbox.access.issue('ops@licensedesk.local')
+    await send(`${running.team}/_sandbox/access/rotate`, { method: 'POST' })
+    expect((await identity(running, `CF_Authorization=${old}`)).status).toBe(200)
+    await send(`${running.team}/_sandbox/access/rotate`, { method: 'POST' })
+    expect((await identity(running, `CF_Authorization=${old}`)).status).toBe(403)
+  })
+
+  it("sets a user's groups through the control API, validated, and get-identity answers them", async () => {
+    running = await start()
+    const post = (body: unknown) => send(`${running!.team}/_sandbox/access/users`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+    const set = await post({ email: 'New.Person@licensedesk.local', groups: ['license-desk-viewers', 'Finance Team', 'license-desk-viewers'] })
+    expect(set.status).toBe(200)
+    expect(set.json()).toEqual({ data: { email: 'new.person@licensedesk.local', groups: ['license-desk-viewers', 'Finance Team'] } })
+    const token = running.sandbox.access.issue('new.person@licensedesk.local')
+    expect((await identity(running, `CF_Authorization=${token}`)).json().groups.map((group: { name: string }) => group.name)).toEqual(['license-desk-viewers', 'Finance Team'])
+    expect((await post({ email: 'grouped@licensedesk.local', groups: [] })).status).toBe(200)
+    const listed = (await send(`${running.team}/_sandbox/access/users`)).json().data
+    expect(listed).toContainEqual({ email: 'grouped@licensedesk.local', groups: [] })
+    for (const bad of [{ email: 'nobody', groups: [] }, { email: 'a@b.test' }, { email: 'a@b.test', groups: 'ops' }, { email: 'a@b.test', groups: [''] }, { email: 'a@b.test', groups: ['<script>'] }, { email: 'a@b.test', groups: [1] }]) {
+      const refused = await post(bad)
+      expect(refused.status, JSON.stringify(bad)).toBe(400)
+      expect(refused.json().error.code).toBe('SANDBOX_BAD_REQUEST')
+    }
+  })
+
+  it('offers the group-only operator on the sign-in page and shows the directory', async () => {
+    running = await start()
+    await send(`${running.team}/_sandbox/access/users`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'auditor@licensedesk.local', groups: ['Audit & Risk'.replace('&', 'and')] }) })
+    const page = await send(`${running.team}/cdn-cgi/access/login/${new URL(running.door).host}`)
+    expect(page.text).toContain('Sign in as grouped@licensedesk.local')
+    expect(page.text).toContain('<td>auditor@licensedesk.local</td><td>Audit and Risk</td>')
+    expect(page.text).toContain('<td>grouped@licensedesk.local</td><td>license-desk-operators</td>')
+  })
+})

@@ -1,13 +1,15 @@
 // Cloudflare Access as the sandbox plays it, on the sandbox's own origin (the team domain): the
 // certs, the sign-in page that issues an application token for a chosen email and hands it to the
-// front door (front-door.ts), and control calls to rotate the key or mint a token for a script.
+// front door (front-door.ts), get-identity with the user's groups (directory.ts), and control calls
+// to rotate the key, mint a token for a script or set a user's groups.
 import { createHash, randomBytes } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { SandboxConfig } from '../config.ts'
 import { SandboxError } from '../errors.ts'
-import { isFormPost, isRecord, parseJson, readBody, redirect, sendHtml, sendJson } from '../http.ts'
+import { cookieOf, isFormPost, isRecord, parseJson, readBody, redirect, sendHtml, sendJson } from '../http.ts'
 import { accessLoginPage } from '../pages/access-login-page.ts'
-import { signJwt } from './jwt.ts'
+import { createDirectory, identityOf, listUsers, parseUser, type Directory } from './directory.ts'
+import { signJwt, verifyJwt } from './jwt.ts'
 import { certsDocument, createAccessKeys, currentKey, rotateAccessKeys, type AccessKeys } from './keys.ts'
 
 export const CERTS_PATH = '/cdn-cgi/access/certs'
@@ -15,11 +17,13 @@ export const LOGIN_PATH = '/cdn-cgi/access/login/'
 /** On the front door: where the sign-in hands the token over and the cookie is set. */
 export const AUTHORIZED_PATH = '/cdn-cgi/access/authorized'
 export const COOKIE = 'CF_Authorization'
+export const IDENTITY_PATH = '/cdn-cgi/access/get-identity'
 
-/** The identities `npm start` offers with one click (wrangler.toml's ADMIN_OPERATORS / ADMIN_VIEWERS). */
+/** The identities `npm start` offers with one click (wrangler.toml's ADMIN_OPERATORS / ADMIN_VIEWERS / ADMIN_OPERATOR_GROUPS). */
 export const LOCAL_STAFF = [
-  { email: 'ops@licensedesk.local', note: 'operator: can look and act' },
-  { email: 'viewer@licensedesk.local', note: 'viewer: can look, not act' },
+  { email: 'ops@licensedesk.local', note: 'operator: can look and act (ADMIN_OPERATORS)' },
+  { email: 'viewer@licensedesk.local', note: 'viewer: can look, not act (ADMIN_VIEWERS)' },
+  { email: 'grouped@licensedesk.local', note: 'operator by group only: on no email list, in license-desk-operators (ADMIN_OPERATOR_GROUPS)' },
 ] as const
 
 const ADDRESS = /^[^\s@<>",;]+@[^\s@<>",;]+\.[^\s@<>",;]+$/
@@ -28,6 +32,8 @@ const MAX_TTL_SECONDS = 7 * 86_400
 
 export type Access = {
   keys: AccessKeys
+  /** Groups per email, as the IdP would tell Access; get-identity lists them. */
+  directory: Directory
   /** An application token for `email`, as Access issues it after a sign-in. */
   issue(email: string, options?: { ttlSeconds?: number; aud?: string }): string
   /** Handles the team domain's paths; false when the path is not Access's. */
@@ -51,6 +57,7 @@ async function fields(req: IncomingMessage): Promise<Record<string, unknown>> {
 
 export function createAccess(config: SandboxConfig, now: () => number): Access {
   const keys = createAccessKeys(now())
+  const directory = createDirectory()
   const door = config.access.frontDoor
 
   const issue: Access['issue'] = (email, options = {}) => {
@@ -87,7 +94,7 @@ export function createAccess(config: SandboxConfig, now: () => number): Access {
     // Only back to the application itself: never an open redirect carrying a token.
     const back = target.origin === door.publicUrl ? `${target.pathname}${target.search}` : '/admin'
     const page = (status: number, notice?: string, email?: string) =>
-      sendHtml(res, status, accessLoginPage({ appHost, action: url.pathname, redirectUrl: `${door.publicUrl}${back}`, quick: LOCAL_STAFF, notice, email }), { formAction: [door.publicUrl] })
+      sendHtml(res, status, accessLoginPage({ appHost, action: url.pathname, redirectUrl: `${door.publicUrl}${back}`, quick: LOCAL_STAFF, directory: listUsers(directory), notice, email }), { formAction: [door.publicUrl] })
     if (req.method === 'GET' || req.method === 'HEAD') return page(200)
     if (req.method !== 'POST') throw new SandboxError('SANDBOX_NOT_FOUND', 'no such Access endpoint')
     const email = String(input.email ?? '').trim()
@@ -114,16 +121,41 @@ export function createAccess(config: SandboxConfig, now: () => number): Access {
       if (ttl !== undefined && (!Number.isInteger(ttl) || ttl < 1 || ttl > MAX_TTL_SECONDS)) throw new SandboxError('SANDBOX_BAD_REQUEST', `ttlSeconds must be 1..${MAX_TTL_SECONDS}`)
       return sendJson(res, 200, { data: { token: issue(email, { ttlSeconds: ttl }) } })
     }
+    if (path === '/_sandbox/access/users' && req.method === 'GET') return sendJson(res, 200, { data: listUsers(directory) })
+    if (path === '/_sandbox/access/users' && req.method === 'POST') {
+      const user = parseUser(await fields(req))
+      directory.set(user.email, user.groups)
+      return sendJson(res, 200, { data: user })
+    }
     throw new SandboxError('SANDBOX_NOT_FOUND', 'no such Access control endpoint')
+  }
+
+  /**
+   * `GET /cdn-cgi/access/get-identity`: the identity of the CF_Authorization cookie's token. Without
+   * a cookie, or with a token this Access did not issue (or expired), Access answers an error and no
+   * identity; the sandbox's statuses and `err` texts are its own (docs/sandbox.md).
+   */
+  function getIdentity(req: IncomingMessage, res: ServerResponse): void {
+    const token = cookieOf(req, COOKIE)
+    const headers = { 'cache-control': 'no-store' }
+    if (!token) return sendJson(res, 401, { err: 'no CF_Authorization cookie' }, headers)
+    const claims = verifyJwt(token, keys, { aud: config.access.aud, now: now() })
+    if (!claims || typeof claims.email !== 'string') return sendJson(res, 403, { err: 'invalid or expired token' }, headers)
+    sendJson(res, 200, identityOf(claims, directory), headers)
   }
 
   return {
     keys,
+    directory,
     issue,
     async handle(req, res, url) {
       const path = url.pathname
       if (path === CERTS_PATH && (req.method === 'GET' || req.method === 'HEAD')) {
         sendJson(res, 200, certsDocument(keys), { 'cache-control': 'no-store' })
+        return true
+      }
+      if (path === IDENTITY_PATH && (req.method === 'GET' || req.method === 'HEAD')) {
+        getIdentity(req, res)
         return true
       }
       if (path.startsWith(LOGIN_PATH)) {

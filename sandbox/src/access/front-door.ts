@@ -6,7 +6,7 @@
 import { Agent, createServer, request, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { Logger } from 'pino'
 import type { SandboxConfig } from '../config.ts'
-import { sendHtml, sendJson } from '../http.ts'
+import { cookieOf, sendHtml, sendJson } from '../http.ts'
 import { html } from '../pages/layout.ts'
 import { AUTHORIZED_PATH, COOKIE, LOGIN_PATH, type Access } from './access.ts'
 import { verifyJwt } from './jwt.ts'
@@ -22,14 +22,6 @@ export type FrontDoorOptions = { config: SandboxConfig; access: Access; now: () 
 
 export function isProtected(pathname: string): boolean {
   return pathname === '/admin' || pathname.startsWith('/admin/') || pathname === '/api/admin' || pathname.startsWith('/api/admin/')
-}
-
-function cookieOf(req: IncomingMessage, name: string): string | undefined {
-  for (const part of (req.headers.cookie ?? '').split(';')) {
-    const index = part.indexOf('=')
-    if (index > 0 && part.slice(0, index).trim() === name) return part.slice(index + 1).trim()
-  }
-  return undefined
 }
 
 /** A path on this host (`/…`, not `//host`), else /admin. */

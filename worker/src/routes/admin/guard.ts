@@ -1,12 +1,12 @@
 // The console's door, in front of every /admin and /api/admin route: a verified Cloudflare Access
-// token naming a person on the staff lists (c.var.staff), and for anything that changes state an
-// operator, a request from the console's own origin, and a JSON body.
+// token naming a person on the staff lists or in a staff group (c.var.staff), and for anything that
+// changes state an operator, a request from the console's own origin, and a JSON body.
 import type { MiddlewareHandler } from 'hono'
+import { resolveRole } from '../../access-identity.ts'
 import { ACCESS_HEADER, accessKeysFor, verifyAccessToken } from '../../access.ts'
 import { requireJson } from '../../body.ts'
 import type { StaffEnv } from '../../env.ts'
 import { AccessError, CrossSiteError, OperatorRequiredError } from '../../errors.ts'
-import { roleOf } from '../../staff.ts'
 
 /** 401 ACCESS_REQUIRED / ACCESS_INVALID, 403 ACCESS_FORBIDDEN, 503 ACCESS_UNAVAILABLE; else sets `staff`. */
 export const requireStaff = (): MiddlewareHandler<StaffEnv> => async (c, next) => {
@@ -15,19 +15,18 @@ export const requireStaff = (): MiddlewareHandler<StaffEnv> => async (c, next) =
     c.var.log.info('console access refused', { code: err.code, reason: err.reason, ...detail })
     return err
   }
-  let identity
+  const token = c.req.header(ACCESS_HEADER)
+  const now = Date.now()
+  let identity, role
   try {
-    identity = await verifyAccessToken(c.req.header(ACCESS_HEADER), accessKeysFor(access.certsUrl), {
-      teamDomain: access.teamDomain,
-      aud: access.aud,
-      now: Date.now(),
-    })
+    identity = await verifyAccessToken(token, accessKeysFor(access.certsUrl), { teamDomain: access.teamDomain, aud: access.aud, now })
+    const { email } = identity
+    // A service token has no email: it is not a person on the staff.
+    role = email && token ? await resolveRole({ identity: { ...identity, email }, token, lists: access, now, log: c.var.log }) : null
   } catch (err) {
     throw err instanceof AccessError ? refuse(err) : err
   }
-  // A service token has no email: it is not a person on the staff.
-  const role = identity.email ? roleOf(identity.email, access) : null
-  if (!identity.email || !role) throw refuse(new AccessError('ACCESS_FORBIDDEN', { reason: identity.email ? 'not on the staff lists' : 'no email' }), { email: identity.email })
+  if (!identity.email || !role) throw refuse(new AccessError('ACCESS_FORBIDDEN', { reason: identity.email ? 'not on the staff lists or groups' : 'no email' }), { email: identity.email })
   c.set('staff', Object.freeze({ email: identity.email, role }))
   await next()
   // What the console shows is for this person only.
