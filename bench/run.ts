@@ -28,6 +28,13 @@ const BENCHES: Bench[] = [
       return workerCpuTable(await benchWorkerCpu())
     },
   },
+  {
+    name: 'first load (apply page under Slow 4G: pre-rendered vs a plain HTML form vs the client-rendered shell, Chromium)',
+    run: async () => {
+      const { benchFirstLoad, firstLoadTable } = await import('./first-load.ts')
+      return firstLoadTable(await benchFirstLoad())
+    },
+  },
 ]
 
 const PINNED = 'LICENSEDESK_BENCH_PINNED'
