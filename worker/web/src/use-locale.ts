@@ -32,7 +32,7 @@ export function storedChoice(): Locale | null {
   return isLocale(stored) && stored !== locale.value ? stored : null
 }
 
-export function readStored(): string | null {
+function readStored(): string | null {
   try {
     return localStorage.getItem(STORAGE_KEY)
   } catch {
