@@ -158,7 +158,7 @@ function json(env: Bindings, name: keyof Bindings, fallback?: string): unknown {
   }
 }
 
-function products(env: Bindings): Map<string, Product> {
+export function products(env: Bindings): Map<string, Product> {
   const value = json(env, 'PRODUCTS')
   if (!value || typeof value !== 'object' || Array.isArray(value)) throw new ConfigError('PRODUCTS', 'must be a JSON object')
   const map = new Map<string, Product>()
@@ -173,7 +173,7 @@ function products(env: Bindings): Map<string, Product> {
   return map
 }
 
-function validityDays(env: Bindings): number[] {
+export function validityDays(env: Bindings): number[] {
   const parts = required(env, 'VALIDITY_DAYS').split(',').map((part) => part.trim())
   const days = parts.map(Number)
   if (!parts.every((part) => /^\d+$/.test(part)) || days.some((d) => d < 1 || d > 3650)) {
@@ -182,7 +182,7 @@ function validityDays(env: Bindings): number[] {
   return [...new Set(days)].sort((a, b) => a - b)
 }
 
-function pattern(env: Bindings): RegExp {
+export function pattern(env: Bindings): RegExp {
   try {
     return new RegExp(required(env, 'FEATURE_CODE_PATTERN'))
   } catch (err) {

@@ -12,6 +12,7 @@ import { health } from './routes/health.ts'
 import { internalEvents } from './routes/internal-events.ts'
 import { internalProxyCheck } from './routes/internal-proxy-check.ts'
 import { wellKnown } from './routes/jwks.ts'
+import { pages } from './routes/pages.ts'
 import { apiSecurityHeaders } from './security-headers.ts'
 
 const app = new Hono<AppEnv>()
@@ -27,6 +28,8 @@ const app = new Hono<AppEnv>()
   // The operator console, behind Cloudflare Access (docs/console.md).
   .route('/admin', adminPage)
   .route('/api/admin', adminApi)
+  // The apply and status pages, pre-rendered, with their settings inlined.
+  .route('/', pages)
 
 app.onError(errorResponse)
 app.notFound((c) => errorResponse(new NotFoundError(), c))

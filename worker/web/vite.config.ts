@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url'
 import vue from '@vitejs/plugin-vue'
 import { defineConfig, type Plugin } from 'vite'
 import { assetHeadersFile, type BuildMode } from '../src/security-headers.ts'
+import { prerender } from './prerender.ts'
 
 /** Emits `_headers`, the security and cache headers Cloudflare puts on the static assets. */
 // `npm run deploy` builds with `--mode deploy`: only then is the sandbox's loopback origin left out.
@@ -26,6 +27,7 @@ export default defineConfig({
   publicDir: false,
   plugins: [
     assetHeaders(),
+    prerender(),
     vue({
       features: { optionsAPI: false, prodDevtools: false, prodHydrationMismatchDetails: false },
     }),
