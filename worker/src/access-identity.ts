@@ -33,15 +33,20 @@ export type ResolveRoleOptions = Readonly<{
 
 /** get-identity could not be asked (network, timeout, non-200, not JSON): not the person's fault. */
 export class IdentityUnavailableError extends Error {
-  constructor(readonly reason: string, options?: { cause?: unknown }) {
+  readonly reason: string
+  constructor(reason: string, options?: { cause?: unknown }) {
     super(`the Access identity endpoint is unavailable: ${reason}`, options)
+    this.reason = reason
   }
 }
 
 /** Groups per token hash, until min(token exp, 5 min); bounded, oldest evicted first. */
 export class GroupsCache {
   private readonly entries = new Map<string, { groups: readonly AccessGroup[]; until: number }>()
-  constructor(private readonly maxEntries = GROUPS_CACHE_MAX_ENTRIES) {}
+  private readonly maxEntries: number
+  constructor(maxEntries = GROUPS_CACHE_MAX_ENTRIES) {
+    this.maxEntries = maxEntries
+  }
 
   get(key: string, now: number): readonly AccessGroup[] | undefined {
     const entry = this.entries.get(key)
