@@ -29,6 +29,8 @@ export type Application = {
   phone: string | null
   note: string | null
   locale: Locale
+  /** The applicant's IANA time zone, sent by the page (migration 0017); null: by locale (time-zone.ts). */
+  timeZone?: string | null
   status: ApplicationStatus
   dingtalkInstanceId: string | null
   submitAttempts: number

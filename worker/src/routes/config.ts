@@ -16,6 +16,8 @@ export const config = new Hono<AppEnv>().get('/', (c) => {
     quantity: { min: config.quantity.min, max: config.quantity.max },
     featureCodePattern: config.featureCodePattern.source,
     locales: [...LOCALES],
+    // Who the applicant deals with (docs/configuration.md, "Vendor"): the form's privacy notice, the status page's contact.
+    vendor: { ...config.vendor },
     turnstile: config.turnstile ? { siteKey: config.turnstile.siteKey, scriptUrl: config.turnstile.scriptUrl, action: TURNSTILE_ACTION } : null,
   })
 })
