@@ -9,21 +9,11 @@ import { parseFormLabels, type FormLabels } from './dingtalk/form.ts'
 import { importStatusTokenKey } from './status-token.ts'
 import { parseStaffList, type StaffPattern } from './staff.ts'
 
-export { LOCALES, type Locale } from './shapes.ts'
-import type { Locale } from './shapes.ts'
+export { LOCALES, type Locale, type Vendor } from './shapes.ts'
+import type { Locale, Vendor } from './shapes.ts'
 
 export type Product = { id: string; name: string }
 
-/** The vendor's identity as the applicant sees it. Public: GET /api/config hands it to the page. */
-export type Vendor = Readonly<{
-  name: string
-  supportEmail: string
-  supportPhone: string | null
-  privacyUrl: string
-  logoUrl: string | null
-  /** A line for the foot of pages and mails, e.g. an ICP record number (ICP备案号). */
-  footer: string | null
-}>
 
 export type Config = Readonly<{
   publicOrigin: string

@@ -4,6 +4,17 @@
 export const LOCALES = ['zh-CN', 'en'] as const
 export type Locale = (typeof LOCALES)[number]
 
+/** The vendor's identity as the applicant sees it. Public: GET /api/config hands it to the page. */
+export type Vendor = Readonly<{
+  name: string
+  supportEmail: string
+  supportPhone: string | null
+  privacyUrl: string
+  logoUrl: string | null
+  /** A line for the foot of pages and mails, e.g. an ICP record number (ICP备案号). */
+  footer: string | null
+}>
+
 export const STATUSES = [
   'submitted',
   'pending_approval',

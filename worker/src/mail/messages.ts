@@ -1,7 +1,7 @@
 // The mail texts in each locale, in the status page's words (worker/web/src/status-messages.ts).
 // Placeholders are filled (and escaped for HTML) by templates.ts. Chinese uses full-width
 // punctuation（：，。）throughout, English whole sentences.
-import type { Locale } from '../config.ts'
+import type { Locale } from '../shapes.ts'
 
 export type MailMessages = {
   licenseSubject: (p: { product: string; licenseId: string }) => string

@@ -83,7 +83,9 @@ describe('renderLicenseMail', () => {
     for (const [locale, words] of [['en', 'replaces license LIC-OLD000000000'], ['zh-CN', '取代许可证 LIC-OLD000000000']] as const) {
       const mail = renderLicenseMail({ ...input, locale, replaces: 'LIC-OLD000000000' })
       expect(mail.text).toContain(words)
-      expect(mail.html).toContain(words)
+      // The license id is kept on one line (a nowrap span) in the HTML.
+      expect(mail.html.replace(/<[^>]+>/g, '')).toContain(words)
+      expect(mail.html).toContain('<span style="white-space:nowrap">LIC-OLD000000000</span>')
     }
     const plain = renderLicenseMail(input)
     expect(plain.text).not.toMatch(/replaces|取代/)

@@ -3,7 +3,7 @@
 // the same payload under the same Idempotency-Key. Every inserted value is escaped in the HTML part.
 // The HTML is one column of tables (what mail clients lay out alike), at most 560 px wide and
 // fluid below: it holds at 320 px (test/mail-render.test.ts); labels sit above their values.
-import type { Locale, Vendor } from '../config.ts'
+import type { Locale, Vendor } from '../shapes.ts'
 import { formatZoned } from '../time-zone.ts'
 import { escapeHtml } from './escape.ts'
 import { MESSAGES, type MailMessages } from './messages.ts'
@@ -48,8 +48,22 @@ export function formatMailTime(seconds: number, locale: Locale, timeZone: string
   return formatZoned(seconds * 1000, locale, timeZone)
 }
 
-function para(text: string, style = ''): string {
-  return `<p style="${P};${style}">${escapeHtml(text)}</p>`
+/**
+ * Escaped text in which each of `keep` (an application number, a phone number) never breaks
+ * across lines: "LD-" on one line and the rest on the next is hard to read back and quote.
+ */
+function prose(text: string, keep: readonly (string | null | undefined)[] = []): string {
+  let out = escapeHtml(text)
+  for (const token of keep) {
+    if (!token) continue
+    const escaped = escapeHtml(token)
+    out = out.split(escaped).join(`<span style="white-space:nowrap">${escaped}</span>`)
+  }
+  return out
+}
+
+function para(text: string, style = '', keep: readonly (string | null | undefined)[] = []): string {
+  return `<p style="${P};${style}">${prose(text, keep)}</p>`
 }
 
 function page(input: Common, subject: string, heading: string, body: string): string {
@@ -103,13 +117,27 @@ function footerText(input: Common): string[] {
   ]
 }
 
+/** A row of the terms: codes are monospaced and may break anywhere, times break only before the zone. */
+type Term = [label: string, value: string, kind: 'code' | 'text' | 'time']
+
+function valueHtml(value: string, kind: Term[2]): string {
+  if (kind === 'code') return `<div style="${MONO};font-size:15px;color:#111827;word-break:break-all">${escapeHtml(value)}</div>`
+  if (kind === 'time') {
+    // "2027年1月15日 12:11（中国标准时间）": the moment and the zone each kept whole.
+    const at = value.search(/ ?[（(]/)
+    const parts = at > 0 ? [value.slice(0, at), value.slice(at).trim()] : [value]
+    return `<div style="color:#111827">${parts.map((part) => `<span style="white-space:nowrap">${escapeHtml(part)}</span>`).join(' ')}</div>`
+  }
+  return `<div style="color:#111827;word-break:break-word">${escapeHtml(value)}</div>`
+}
+
 /** Label above value: nothing to squeeze side by side at 320 px, and a label never breaks. */
-function termsHtml(rows: [string, string][]): string {
+function termsHtml(rows: Term[]): string {
   const cells = rows
-    .map(([label, value], i) =>
+    .map(([label, value, kind], i) =>
       `<tr><td style="padding:8px 0;${i ? 'border-top:1px solid #e5e7eb' : ''}">` +
         `<div style="font-size:13px;color:#6b7280;white-space:nowrap">${escapeHtml(label)}</div>` +
-        `<div style="${MONO};font-size:15px;color:#111827;word-break:break-all">${escapeHtml(value)}</div></td></tr>`)
+        `${valueHtml(value, kind)}</td></tr>`)
     .join('')
   return `<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="margin:0 0 16px;border-collapse:collapse">${cells}</table>`
 }
@@ -124,14 +152,14 @@ function statusHtml(m: MailMessages, url: string): string {
 
 export function renderLicenseMail(input: LicenseMailInput): RenderedMail {
   const m = MESSAGES[input.locale]
-  const rows: [string, string][] = [
-    [m.terms.product, input.productName],
-    [m.terms.licenseId, input.licenseId],
-    [m.terms.applicationId, input.applicationId],
-    [m.terms.featureCode, input.featureCode],
-    [m.terms.quantity, String(input.quantity)],
-    [m.terms.validFrom, formatMailTime(input.notBefore, input.locale, input.timeZone)],
-    [m.terms.validUntil, formatMailTime(input.expiresAt, input.locale, input.timeZone)],
+  const rows: Term[] = [
+    [m.terms.product, input.productName, 'text'],
+    [m.terms.licenseId, input.licenseId, 'code'],
+    [m.terms.applicationId, input.applicationId, 'code'],
+    [m.terms.featureCode, input.featureCode, 'code'],
+    [m.terms.quantity, String(input.quantity), 'text'],
+    [m.terms.validFrom, formatMailTime(input.notBefore, input.locale, input.timeZone), 'time'],
+    [m.terms.validUntil, formatMailTime(input.expiresAt, input.locale, input.timeZone), 'time'],
   ]
   const steps = m.howTo({ product: input.productName, fileName: input.fileName })
   const subject = m.licenseSubject({ product: input.productName, licenseId: input.licenseId })
@@ -141,7 +169,7 @@ export function renderLicenseMail(input: LicenseMailInput): RenderedMail {
     m.licenseHeading,
     para(m.greeting(input.name)) +
       para(m.licenseIntro(input.productName)) +
-      (input.replaces ? `<p style="${P};font-weight:600">${escapeHtml(m.licenseReplaces(input.replaces))}</p>` : '') +
+      (input.replaces ? para(m.licenseReplaces(input.replaces), 'font-weight:600', [input.replaces]) : '') +
       termsHtml(rows) +
       `<h2 style="margin:0 0 8px;font-size:17px;color:#111827">${escapeHtml(m.howToHeading)}</h2>` +
       `<ol style="margin:0 0 16px;padding-left:22px">${steps.map((step) => `<li style="margin:0 0 6px;word-break:break-word">${escapeHtml(step)}</li>`).join('')}</ol>` +
@@ -180,12 +208,12 @@ export function renderRejectionMail(input: RejectionMailInput): RenderedMail {
     subject,
     m.rejectionHeading,
     para(m.greeting(input.name)) +
-      para(m.rejectionIntro(params)) +
+      para(m.rejectionIntro(params), '', [input.applicationId]) +
       (comment
         ? `<p style="margin:0 0 4px;font-size:13px;color:#6b7280">${escapeHtml(m.commentLabel)}</p>` +
           `<blockquote style="margin:0 0 16px;padding:8px 12px;border-left:3px solid #d1d5db;background:#f9fafb;white-space:pre-wrap;word-break:break-word">${escapeHtml(comment)}</blockquote>`
         : '') +
-      `<p style="${P};word-break:break-word">${escapeHtml(next)}</p>` +
+      para(next, 'word-break:break-word', [input.applicationId, input.vendor.supportPhone, m.terms.applicationId]) +
       statusHtml(m, input.statusUrl) +
       para(m.signature(input.vendor.name)),
   )
