@@ -69,6 +69,26 @@ describe('pages', () => {
     expect(html).not.toContain('>Approve</button>')
   })
 
+  it('rejects through the console form with the approver’s remark, kept in the operation records DingTalk shows', async () => {
+    sandbox = await startSandbox()
+    const id = await createInstance(sandbox)
+    const { html: before } = await page('/console')
+    expect(before).toContain(`formaction="/_sandbox/instances/${id}/reject"`)
+    expect(before).toContain('name="remark"')
+    const response = await fetch(`${sandbox.url}/_sandbox/instances/${id}/reject`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ remark: '数量超出 <合同>' }).toString(),
+      redirect: 'manual',
+    })
+    expect(response.status).toBe(303)
+    const { html } = await page('/console')
+    expect(html).toContain('Rejected')
+    expect(html).toContain('数量超出 &lt;合同&gt;')
+    const detail = (await (await fetch(`${sandbox.url}/_sandbox/instances/${id}`)).json()) as { data: { operationRecords: { result: string; remark?: string }[] } }
+    expect(detail.data.operationRecords.at(-1)).toMatchObject({ result: 'REFUSE', remark: '数量超出 <合同>' })
+  })
+
   it('reports a refused console action as a notice instead of JSON', async () => {
     sandbox = await startSandbox()
     const id = await createInstance(sandbox)

@@ -19,6 +19,8 @@ function filledConfig(edit: (text: string) => string = (text) => text): string {
     .replaceAll('licenses.example.com', 'licenses.hypermotion.cn')
     .replace('<licenses@example.com>', '<licenses@mail.hypermotion.cn>')
     .replace('"ops@example.com"', '"license-ops@hypermotion.cn"')
+    .replace('<support address shown to customers>', 'support@hypermotion.cn')
+    .replace('https://<your domain>/privacy', 'https://www.hypermotion.cn/privacy')
     .replace('<PROC-… of the approval template>', 'PROC-9F1C2B7A-44D2-4C1E-9A53-0B7E4E1D2C11')
     .replace('<DingTalk userId of the originator>', '0706600569779')
     .replace('<Turnstile sitekey of the portal>', '0x4AAAAAAAB1c2d3e4f5g6h7')
@@ -44,7 +46,7 @@ describe('the deploy preflight', () => {
   it("refuses the repository's production environment, naming each placeholder", () => {
     const settings = problemsOf(REPO_CONFIG, 'production').map((problem) => problem.setting)
     expect(settings).toEqual(
-      expect.arrayContaining(['vars.PUBLIC_ORIGIN', 'vars.MAIL_FROM', 'vars.ALERT_EMAIL', 'vars.DINGTALK_PROCESS_CODE', 'vars.DINGTALK_ORIGINATOR_USER_ID', 'vars.ACCESS_TEAM_DOMAIN', 'vars.ACCESS_AUD', 'vars.ADMIN_OPERATORS', 'vars.ADMIN_VIEWERS', 'vpc_services.EGRESS', 'd1_databases.DB', 'routes']),
+      expect.arrayContaining(['vars.PUBLIC_ORIGIN', 'vars.MAIL_FROM', 'vars.ALERT_EMAIL', 'vars.SUPPORT_EMAIL', 'vars.PRIVACY_URL', 'vars.DINGTALK_PROCESS_CODE', 'vars.DINGTALK_ORIGINATOR_USER_ID', 'vars.ACCESS_TEAM_DOMAIN', 'vars.ACCESS_AUD', 'vars.ADMIN_OPERATORS', 'vars.ADMIN_VIEWERS', 'vpc_services.EGRESS', 'd1_databases.DB', 'routes']),
     )
   })
 

@@ -17,7 +17,8 @@ export async function applyInstanceEvent(deps: ApplyEventDeps, app: Application,
   const { db, now, source } = deps
   const decision = decisionOf(event)
   const keys = { dedupeKey: dedupeKeyOf(event), dingtalkEventId: event.eventId }
-  const data = { instanceId: event.instanceId, type: event.type, result: event.result || null, eventId: event.eventId }
+  // The approver's remark on a refusal (decision-comment.ts shows it only when allowed).
+  const data = { instanceId: event.instanceId, type: event.type, result: event.result || null, eventId: event.eventId, ...(event.comment ? { comment: event.comment } : {}) }
   const type = `dingtalk.${event.type}`
 
   if (decision && app.status === 'pending_approval') {

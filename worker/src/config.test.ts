@@ -79,3 +79,36 @@ describe('config', () => {
     expect(error.variable).toBe(name)
   })
 })
+
+describe('config: the vendor', () => {
+  it('reads the vendor’s identity, optional parts as null, and SHOW_APPROVER_COMMENT off by default', async () => {
+    const config = await withVars({ SUPPORT_PHONE: '', VENDOR_LOGO_URL: '', VENDOR_FOOTER: '', MAIL_REPLY_TO: '', SHOW_APPROVER_COMMENT: undefined })
+    expect(config.vendor).toEqual({ name: env.VENDOR_NAME, supportEmail: env.SUPPORT_EMAIL, supportPhone: null, privacyUrl: env.PRIVACY_URL, logoUrl: null, footer: null })
+    expect(config.mailReplyTo).toBeNull()
+    expect(config.showApproverComment).toBe(false)
+    const full = await withVars({ VENDOR_LOGO_URL: 'https://cdn.hypermotion.cn/logo.png', SHOW_APPROVER_COMMENT: 'true', MAIL_REPLY_TO: 'help@hypermotion.cn' })
+    expect(full.vendor.logoUrl).toBe('https://cdn.hypermotion.cn/logo.png')
+    expect(full.vendor.footer).toBe(env.VENDOR_FOOTER)
+    expect(full.showApproverComment).toBe(true)
+    expect(full.mailReplyTo).toBe('help@hypermotion.cn')
+  })
+
+  it.each([
+    ['VENDOR_NAME', ''],
+    ['VENDOR_NAME', 'Two\nlines'],
+    ['SUPPORT_EMAIL', ''],
+    ['SUPPORT_EMAIL', 'not-an-address'],
+    ['SUPPORT_PHONE', 'call us'],
+    ['MAIL_REPLY_TO', 'Support <help@hypermotion.cn>'],
+    ['PRIVACY_URL', ''],
+    ['PRIVACY_URL', 'javascript:alert(1)'],
+    ['VENDOR_LOGO_URL', 'http://cdn.hypermotion.cn/logo.png'],
+    ['VENDOR_LOGO_URL', 'logo.png'],
+    ['VENDOR_FOOTER', 'x'.repeat(201)],
+    ['SHOW_APPROVER_COMMENT', 'yes'],
+  ])('refuses %s=%j with CONFIG_INVALID, naming it', async (name, value) => {
+    const error = await refusal({ [name]: value })
+    expect(error.code).toBe('CONFIG_INVALID')
+    expect(error.variable).toBe(name)
+  })
+})

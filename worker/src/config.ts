@@ -9,10 +9,11 @@ import { parseFormLabels, type FormLabels } from './dingtalk/form.ts'
 import { importStatusTokenKey } from './status-token.ts'
 import { MAX_GROUP_LENGTH, parseGroupList, parseStaffList, type StaffPattern } from './staff.ts'
 
-export { LOCALES, type Locale } from './shapes.ts'
-import type { Locale } from './shapes.ts'
+export { LOCALES, type Locale, type Vendor } from './shapes.ts'
+import type { Locale, Vendor } from './shapes.ts'
 
 export type Product = { id: string; name: string }
+
 
 export type Config = Readonly<{
   publicOrigin: string
@@ -31,6 +32,12 @@ export type Config = Readonly<{
   resendBaseUrl: string
   resendApiKey: string
   mailFrom: string
+  /** Resend's `reply_to` on applicant mails (MAIL_REPLY_TO); null sends none. */
+  mailReplyTo: string | null
+  /** Who the applicant deals with: on the form, the status page and every mail (docs/configuration.md, "Vendor"). */
+  vendor: Vendor
+  /** SHOW_APPROVER_COMMENT: the refusing approver's remark reaches the rejection mail and the status page. */
+  showApproverComment: boolean
   products: ReadonlyMap<string, Product>
   defaultProduct: string
   validityDays: readonly number[]
@@ -214,6 +221,58 @@ function mailFrom(env: Bindings): string {
   return value
 }
 
+function optional(env: Bindings, name: keyof Bindings): string | null {
+  const value = env[name]
+  return typeof value === 'string' && value.trim() !== '' ? value.trim() : null
+}
+
+/** Text shown to applicants: one line, no control characters, at most `max` characters. */
+function line(env: Bindings, name: keyof Bindings, max: number, value: string | null): string | null {
+  if (value !== null && ([...value].length > max || /[\u0000-\u001f\u007f-\u009f]/.test(value))) {
+    throw new ConfigError(name, `must be one line of at most ${max} characters`)
+  }
+  return value
+}
+
+export function vendorOf(env: Bindings): Vendor {
+  const supportEmail = required(env, 'SUPPORT_EMAIL')
+  if (!ADDRESS.test(supportEmail)) throw new ConfigError('SUPPORT_EMAIL', 'must be an email address')
+  const supportPhone = line(env, 'SUPPORT_PHONE', 32, optional(env, 'SUPPORT_PHONE'))
+  if (supportPhone !== null && !/^\+?[0-9 ()./-]{3,32}$/.test(supportPhone)) throw new ConfigError('SUPPORT_PHONE', 'must be a phone number')
+  const privacyUrl = url(env, 'PRIVACY_URL')
+  const logoUrl = optional(env, 'VENDOR_LOGO_URL')
+  if (logoUrl !== null) {
+    let parsed: URL | null = null
+    try {
+      parsed = new URL(logoUrl)
+    } catch {
+      parsed = null
+    }
+    if (parsed?.protocol !== 'https:') throw new ConfigError('VENDOR_LOGO_URL', 'must be an https URL')
+  }
+  return Object.freeze({
+    name: line(env, 'VENDOR_NAME', 100, required(env, 'VENDOR_NAME')) as string,
+    supportEmail,
+    supportPhone,
+    privacyUrl,
+    logoUrl,
+    footer: line(env, 'VENDOR_FOOTER', 200, optional(env, 'VENDOR_FOOTER')),
+  })
+}
+
+function mailReplyTo(env: Bindings): string | null {
+  const value = optional(env, 'MAIL_REPLY_TO')
+  if (value !== null && !ADDRESS.test(value)) throw new ConfigError('MAIL_REPLY_TO', 'must be an email address')
+  return value
+}
+
+function flag(env: Bindings, name: keyof Bindings, fallback: boolean): boolean {
+  const value = optional(env, name)
+  if (value === null) return fallback
+  if (value !== 'true' && value !== 'false') throw new ConfigError(name, 'must be true or false')
+  return value === 'true'
+}
+
 function alertsOf(env: Bindings): Config['alerts'] {
   const email = (env.ALERT_EMAIL ?? '').split(',').map((part) => part.trim()).filter((part) => part !== '')
   if (email.some((address) => !ADDRESS.test(address))) throw new ConfigError('ALERT_EMAIL', 'must be a comma-separated list of email addresses')
@@ -307,6 +366,9 @@ export async function parseConfig(env: Bindings): Promise<Config> {
     resendBaseUrl: url(env, 'RESEND_BASE_URL'),
     resendApiKey: required(env, 'RESEND_API_KEY'),
     mailFrom: mailFrom(env),
+    mailReplyTo: mailReplyTo(env),
+    vendor: vendorOf(env),
+    showApproverComment: flag(env, 'SHOW_APPROVER_COMMENT', false),
     alerts: alertsOf(env),
     products: productMap,
     defaultProduct,

@@ -19,6 +19,15 @@ export type Bindings = {
   SUBMIT_ANSWER_WITHIN_MS?: string
   RESEND_BASE_URL: string
   MAIL_FROM: string
+  /** The vendor as applicants see it (docs/configuration.md, "Vendor"). */
+  VENDOR_NAME: string
+  SUPPORT_EMAIL: string
+  SUPPORT_PHONE?: string
+  MAIL_REPLY_TO?: string
+  PRIVACY_URL: string
+  VENDOR_LOGO_URL?: string
+  VENDOR_FOOTER?: string
+  SHOW_APPROVER_COMMENT?: string
   PRODUCTS: string
   DEFAULT_PRODUCT: string
   VALIDITY_DAYS: string

@@ -12,7 +12,9 @@ import {
   recordDeliveryFailureStatement,
   type Delivery,
 } from './db/deliveries.ts'
-import { insertEventStatement } from './db/events.ts'
+import { insertEventStatement, listEvents } from './db/events.ts'
+import { decisionCommentOf } from './decision-comment.ts'
+import { timeZoneOf } from './time-zone.ts'
 import { getLicense } from './db/licenses.ts'
 import { newEventId } from './ids.ts'
 import { ensureLicense, licenseFileName } from './issuance.ts'
@@ -100,9 +102,21 @@ async function compose(deps: OutboxDeps, delivery: Delivery, app: Application): 
   const product = deps.config.products.get(app.product) ?? { id: app.product, name: app.product }
   // Derived, so the same on every retry: the payload under one Idempotency-Key never changes.
   const statusUrl = await statusUrlOf(deps.config.publicOrigin, deps.config.statusTokenKey, app.id)
+  const common = {
+    locale: app.locale,
+    timeZone: timeZoneOf(app),
+    vendor: deps.config.vendor,
+    name: app.name,
+    productName: product.name,
+    applicationId: app.id,
+    statusUrl,
+  }
+  const replyTo = deps.config.mailReplyTo ? { replyTo: deps.config.mailReplyTo } : {}
   if (delivery.kind === 'rejection') {
-    const mail = renderRejectionMail({ locale: app.locale, name: app.name, productName: product.name, applicationId: app.id, statusUrl })
-    return { to: app.email, ...mail }
+    // Stored in events, so the same on every retry (the payload under one key never changes).
+    const comment = decisionCommentOf(deps.config, app, await listEvents(deps.db, app.id))
+    const mail = renderRejectionMail({ ...common, comment })
+    return { to: app.email, ...replyTo, ...mail }
   }
   // A resend (an operator's) carries the same license file, to the address it names if corrected;
   // a reissue's mail names its new license.
@@ -111,10 +125,7 @@ async function compose(deps: OutboxDeps, delivery: Delivery, app: Application): 
   const license = named ?? (await ensureLicense({ db: deps.db, config: deps.config, now: deps.now, source: 'outbox' }, app))
   const fileName = licenseFileName(app.product, license.id)
   const mail = renderLicenseMail({
-    locale: app.locale,
-    name: app.name,
-    productName: product.name,
-    applicationId: app.id,
+    ...common,
     licenseId: license.id,
     featureCode: license.featureCode,
     quantity: license.quantity,
@@ -122,10 +133,8 @@ async function compose(deps: OutboxDeps, delivery: Delivery, app: Application): 
     expiresAt: license.exp,
     fileName,
     replaces: license.supersedes,
-    jwksUrl: `${deps.config.publicOrigin}/.well-known/jwks.json`,
-    statusUrl,
   })
-  return { to: delivery.toAddress ?? app.email, ...mail, attachments: [{ filename: fileName, content: base64Utf8(license.text) }] }
+  return { to: delivery.toAddress ?? app.email, ...replyTo, ...mail, attachments: [{ filename: fileName, content: base64Utf8(license.text) }] }
 }
 
 type Counted = 'sent' | 'retrying' | 'failed'

@@ -4,6 +4,17 @@
 export const LOCALES = ['zh-CN', 'en'] as const
 export type Locale = (typeof LOCALES)[number]
 
+/** The vendor's identity as the applicant sees it. Public: GET /api/config hands it to the page. */
+export type Vendor = Readonly<{
+  name: string
+  supportEmail: string
+  supportPhone: string | null
+  privacyUrl: string
+  logoUrl: string | null
+  /** A line for the foot of pages and mails, e.g. an ICP record number (ICP备案号). */
+  footer: string | null
+}>
+
 export const STATUSES = [
   'submitted',
   'pending_approval',
@@ -29,6 +40,8 @@ export type Application = {
   phone: string | null
   note: string | null
   locale: Locale
+  /** The applicant's IANA time zone, sent by the page (migration 0017); null: by locale (time-zone.ts). */
+  timeZone?: string | null
   status: ApplicationStatus
   dingtalkInstanceId: string | null
   submitAttempts: number

@@ -2,6 +2,7 @@
 // errors out (docs/api.md lists the codes; the page maps them to messages).
 import { MAX_FEATURE_CODE_LENGTH, compactFeatureCode, isValidFeatureCode } from '../../license/src/index.ts'
 import { LOCALES, type Locale } from './config.ts'
+import { isTimeZone } from './time-zone.ts'
 
 export type FieldCode = 'REQUIRED' | 'TOO_SHORT' | 'TOO_LONG' | 'INVALID_EMAIL' | 'INVALID_FORMAT' | 'OUT_OF_RANGE' | 'NOT_ALLOWED'
 
@@ -27,6 +28,8 @@ export type ApplicationInput = {
   validityDays: number
   note: string | null
   locale: Locale
+  /** The applicant's IANA time zone (time-zone.ts); null when the body sent none. */
+  timeZone: string | null
   product: string
 }
 
@@ -105,6 +108,8 @@ export function validateApplication(body: Record<string, unknown>, rules: Valida
     if ((LOCALES as readonly unknown[]).includes(body.locale)) locale = body.locale as Locale
     else fields.locale = 'NOT_ALLOWED'
   }
+  const timeZone = body.timeZone === undefined || body.timeZone === null || body.timeZone === '' ? null : body.timeZone
+  if (timeZone !== null && !isTimeZone(timeZone)) fields.timeZone = 'NOT_ALLOWED'
   let product = rules.defaultProduct
   if (body.product !== undefined && body.product !== null && body.product !== '') {
     if (typeof body.product === 'string' && rules.products.has(body.product)) product = body.product
@@ -124,6 +129,7 @@ export function validateApplication(body: Record<string, unknown>, rules: Valida
       validityDays: validityDays as number,
       note,
       locale,
+      timeZone: timeZone as string | null,
       product,
     },
   }

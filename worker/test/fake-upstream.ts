@@ -5,7 +5,7 @@ import { env } from 'cloudflare:workers'
 import { vi } from 'vitest'
 import { importPublicKeys, MemoryReplayStore, PROOF_HEADER, PROXY_AUDIENCE, ProofError, verifyProof } from '../../proof/src/index.ts'
 
-export type FakeInstance = { id: string; body: CreateBody; status: string; result: string; createdAt: number }
+export type FakeInstance = { id: string; body: CreateBody; status: string; result: string; createdAt: number; remark?: string }
 /**
  * How one proxy behaves: `up`; `down` (the connection fails: workerd throws 'Network connection
  * lost.'); `draining` (503 PROXY_DRAINING); `predates` (401 PROOF_PREDATES_PROXY); `unreachable`
@@ -29,6 +29,7 @@ export type SentEmail = {
     subject: string
     html: string
     text: string
+    reply_to?: string | string[]
     attachments?: { filename: string; content: string }[]
   }
 }
@@ -95,11 +96,12 @@ export class FakeUpstream {
     return instance
   }
 
-  finish(instanceId: string, status: 'COMPLETED' | 'TERMINATED', result: '' | 'agree' | 'refuse'): void {
+  finish(instanceId: string, status: 'COMPLETED' | 'TERMINATED', result: '' | 'agree' | 'refuse', remark?: string): void {
     const instance = this.instances.get(instanceId)
     if (!instance) throw new Error(`no instance ${instanceId}`)
     instance.status = status
     instance.result = result
+    instance.remark = remark
   }
 
   async handle(request: Request): Promise<Response> {
@@ -197,7 +199,11 @@ export class FakeUpstream {
     const instance = this.instances.get(instanceId) ?? this.foreignInstances.find((i) => i.id === instanceId)
     if (!instance) return proxied(400, { code: 'processInstanceNotExist', message: 'no such instance' })
     const formComponentValues = instance.body.formComponentValues.map((v) => ({ ...v, componentType: 'TextField' }))
-    return proxied(200, { result: { status: instance.status, result: instance.result, title: 'licensedesk', formComponentValues }, success: 'true' })
+    // The approver's record, as DingTalk's instance detail has it (dingtalk.md §3.1).
+    const operationRecords = instance.status === 'COMPLETED'
+      ? [{ userId: 'manager1', date: '2026-12-02T04:11Z', type: 'EXECUTE_TASK_NORMAL', result: instance.result === 'agree' ? 'AGREE' : 'REFUSE', ...(instance.remark ? { remark: instance.remark } : {}), showName: '审批人' }]
+      : []
+    return proxied(200, { result: { status: instance.status, result: instance.result, title: 'licensedesk', formComponentValues, operationRecords }, success: 'true' })
   }
 
   /** DingTalk's terminate (revoke-an-approval-instance): RUNNING → TERMINATED, else its error codes. */

@@ -11,7 +11,7 @@ import vue from '@vitejs/plugin-vue'
 import { build, type Plugin } from 'vite'
 import { unstable_readConfig } from 'wrangler'
 import type { Bindings } from '../src/env.ts'
-import { pattern, products, validityDays } from '../src/config.ts'
+import { pattern, products, validityDays, vendorOf } from '../src/config.ts'
 import { PAGES_DIR, type PagesManifest } from '../src/pages-manifest.ts'
 import { pageSettings, type PageSettings, type PageSettingsSource } from '../src/routes/config.ts'
 import { cspValue, pageCsp, type BuildMode } from '../src/security-headers.ts'
@@ -41,6 +41,7 @@ function settingsSource(): PageSettingsSource {
     validityDays: validityDays(vars),
     quantity: { min, max: Number(vars.QUANTITY_MAX) },
     featureCodePattern: pattern(vars),
+    vendor: vendorOf(vars),
     // Turnstile's keys are not known at build time: the form renders its widget once hydrated.
     turnstile: null,
   }

@@ -42,6 +42,15 @@ function action(instance: Instance, verb: string, label: string, css: string): R
     <button type="submit" class="${css}">${label}</button></form>`
 }
 
+/** Approve or Reject with an optional remark, as an approver writes one in DingTalk (审批意见). */
+function decide(instance: Instance): Raw {
+  const base = `/_sandbox/instances/${encodeURIComponent(instance.id)}`
+  return html`<form method="post" action="${base}/approve" class="decide">
+    <label>Remark (审批意见, optional) <textarea name="remark" rows="2" maxlength="1024"></textarea></label>
+    <button type="submit" class="approve">Approve</button>
+    <button type="submit" class="reject" formaction="${base}/reject">Reject</button></form>`
+}
+
 function card({ instance, push }: ConsoleEntry): Raw {
   const headingId = `heading-${instance.id}`
   const running = instance.status === 'RUNNING'
@@ -57,9 +66,10 @@ function card({ instance, push }: ConsoleEntry): Raw {
     <dt>Business id</dt><dd>${instance.businessId}</dd>
     <dt>Instance id</dt><dd><code>${instance.id}</code></dd>
   </dl>
+  ${instance.operationRecords.filter((record) => record.remark).map((record) => html`<p>Remark by ${record.userId} (${record.result}): <q>${record.remark ?? ''}</q></p>`)}
   ${pushLine(push)}
   <div class="actions">
-    ${running ? [action(instance, 'approve', 'Approve', 'approve'), action(instance, 'reject', 'Reject', 'reject'), action(instance, 'terminate', 'Withdraw', '')] : ''}
+    ${running ? [decide(instance), action(instance, 'terminate', 'Withdraw', '')] : ''}
     ${instance.events.length > 0 ? action(instance, 'push', 'Push last event again', '') : ''}
   </div>
 </article>`

@@ -53,7 +53,7 @@ dl{display:grid;grid-template-columns:minmax(7rem,max-content) 1fr;gap:.25rem 1r
 .ok{color:var(--ok)}.bad{color:var(--bad)}.warn{color:var(--warn)}.muted{color:var(--muted)}
 .actions{display:flex;flex-wrap:wrap;gap:.5rem;margin-top:.75rem}.actions form{margin:0}
 button{font:inherit;padding:.45rem 1.1rem;border-radius:8px;border:1px solid var(--line);background:var(--card);color:var(--fg);cursor:pointer;min-height:2.5rem}
-button.approve{background:var(--ok);border-color:var(--ok);color:#fff}button.reject{background:var(--bad);border-color:var(--bad);color:#fff}
+form.decide label{display:block;margin:0 0 6px}form.decide textarea{display:block;width:100%;max-width:420px;box-sizing:border-box;font:inherit}button.approve{background:var(--ok);border-color:var(--ok);color:#fff}button.reject{background:var(--bad);border-color:var(--bad);color:#fff}
 input[type=text]{font:inherit;padding:.4rem;border-radius:8px;border:1px solid var(--line);min-width:12rem;background:var(--card);color:var(--fg)}
 iframe{width:100%;min-height:16rem;border:1px solid var(--line);border-radius:8px;background:#fff}
 pre{white-space:pre-wrap;overflow-wrap:anywhere;background:var(--bg);padding:.75rem;border-radius:8px;margin:.5rem 0}

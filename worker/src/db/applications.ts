@@ -18,6 +18,7 @@ type ApplicationRow = {
   phone: string | null
   note: string | null
   locale: string
+  time_zone?: string | null
   status: string
   dingtalk_instance_id: string | null
   submit_attempts: number
@@ -45,6 +46,7 @@ export function toApplication(row: ApplicationRow): Application {
     phone: row.phone,
     note: row.note,
     locale: row.locale as Locale,
+    timeZone: row.time_zone ?? null,
     status: row.status as ApplicationStatus,
     dingtalkInstanceId: row.dingtalk_instance_id,
     submitAttempts: row.submit_attempts,
@@ -79,15 +81,15 @@ export type PendingLimits = { perFeatureCode: number; perEmail: number }
  */
 export function insertApplicationStatement(db: D1Database, app: Application, limits?: PendingLimits): D1PreparedStatement {
   const guard = limits
-    ? `WHERE (SELECT COUNT(*) FROM applications WHERE ${sameCode('?3', '?4')} AND ${PENDING}) < ?19
-         AND (SELECT COUNT(*) FROM applications WHERE ${sameEmail('?9')} AND ${PENDING}) < ?20`
+    ? `WHERE (SELECT COUNT(*) FROM applications WHERE ${sameCode('?3', '?4')} AND ${PENDING}) < ?20
+         AND (SELECT COUNT(*) FROM applications WHERE ${sameEmail('?9')} AND ${PENDING}) < ?21`
     : ''
   return db
     .prepare(
       `INSERT INTO applications (id, access_token_hash, product, feature_code, quantity, validity_days,
          name, company, email, phone, note, locale, status, submit_attempts, next_submit_at, poll_attempts,
-         created_at, updated_at)
-       SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18 ${guard}`,
+         created_at, updated_at, time_zone)
+       SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19 ${guard}`,
     )
     .bind(
       app.id,
@@ -108,6 +110,7 @@ export function insertApplicationStatement(db: D1Database, app: Application, lim
       app.pollAttempts,
       app.createdAt,
       app.updatedAt,
+      app.timeZone ?? null,
       ...(limits ? [limits.perFeatureCode, limits.perEmail] : []),
     )
 }

@@ -31,7 +31,13 @@ export type CreateInstanceInput = {
 }
 
 /** The subset of `result` (dingtalk.md §3.1) the worker acts on. */
-export type InstanceState = { status: string; result: string; formValues: { name: string; value: string }[] }
+export type InstanceState = {
+  status: string
+  result: string
+  formValues: { name: string; value: string }[]
+  /** The refusing approver's remark (operationRecords, dingtalk.md §3.1), or null. */
+  refusalRemark: string | null
+}
 
 /** A terminate (dingtalk.md §3.3): by the originator (`isSystem: false`), the proxy's only allowed form. */
 export type TerminateInput = { instanceId: string; operatingUserId: string; remark: string }
@@ -241,7 +247,7 @@ export function createDingTalkClient(options: DingTalkClientOptions): DingTalkCl
         const entry = v as { name?: unknown; value?: unknown } | null
         return typeof entry?.name === 'string' ? [{ name: entry.name, value: typeof entry.value === 'string' ? entry.value : String(entry.value ?? '') }] : []
       })
-      return { status, result: typeof result === 'string' ? result : '', formValues }
+      return { status, result: typeof result === 'string' ? result : '', formValues, refusalRemark: refusalRemarkOf(answer?.result?.operationRecords) }
     },
     async listInstanceIds(query) {
       const answer = (await call('read', 'POST', INSTANCE_IDS_PATH, query)) as { result?: { list?: unknown; nextToken?: unknown } } | null
@@ -282,4 +288,23 @@ export function createDingTalkClient(options: DingTalkClientOptions): DingTalkCl
       return { outcome: 'terminated' }
     },
   }
+}
+
+/** At most this many characters of a remark are kept (DingTalk allows longer ones). */
+export const MAX_REMARK = 1000
+
+/**
+ * The remark of the last refusing operation record (an approver's EXECUTE_TASK_* with result
+ * REFUSE; dingtalk.md §3.1). The push never carries it; only the instance detail does.
+ */
+export function refusalRemarkOf(records: unknown): string | null {
+  if (!Array.isArray(records)) return null
+  for (let i = records.length - 1; i >= 0; i--) {
+    const record = records[i] as { result?: unknown; type?: unknown; remark?: unknown } | null
+    if (record?.result !== 'REFUSE') continue
+    if (typeof record.type === 'string' && !record.type.startsWith('EXECUTE_TASK')) continue
+    const remark = typeof record.remark === 'string' ? record.remark.trim() : ''
+    return remark === '' ? null : [...remark].slice(0, MAX_REMARK).join('')
+  }
+  return null
 }

@@ -9,6 +9,8 @@ export type InstanceEvent = {
   /** `agree` or `refuse` on `finish`; empty otherwise. */
   result: string
   eventId: string | null
+  /** The refusing approver's remark, when the instance detail was read (a poll); never from a push. */
+  comment?: string | null
 }
 
 export type Decision = 'approved' | 'rejected' | 'withdrawn'
@@ -44,9 +46,10 @@ export function decisionOf(event: Pick<InstanceEvent, 'type' | 'result'>): Decis
 }
 
 /** The event a polled instance state stands for; null while it is still running (or unknown). */
-export function eventFromState(instanceId: string, state: Pick<InstanceState, 'status' | 'result'>): InstanceEvent | null {
+export function eventFromState(instanceId: string, state: Pick<InstanceState, 'status' | 'result'> & Partial<Pick<InstanceState, 'refusalRemark'>>): InstanceEvent | null {
   if (state.status === 'COMPLETED' && (state.result === 'agree' || state.result === 'refuse')) {
-    return { instanceId, type: 'finish', result: state.result, eventId: null }
+    const comment = state.result === 'refuse' ? (state.refusalRemark ?? null) : null
+    return { instanceId, type: 'finish', result: state.result, eventId: null, ...(comment ? { comment } : {}) }
   }
   if (state.status === 'TERMINATED' || state.status === 'CANCELED') {
     return { instanceId, type: 'terminate', result: '', eventId: null }

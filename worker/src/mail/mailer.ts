@@ -7,6 +7,8 @@ export type OutgoingMail = {
   subject: string
   html: string
   text: string
+  /** Resend's `reply_to` (MAIL_REPLY_TO on applicant mails). */
+  replyTo?: string
   attachments?: { filename: string; content: string }[]
 }
 
@@ -23,7 +25,7 @@ export function createMailer(options: { apiKey: string; baseUrl: string; from: s
   return {
     async send(mail, idempotencyKey) {
       const { data, error, headers } = await resend.emails.send(
-        { from: options.from, to: typeof mail.to === 'string' ? mail.to : [...mail.to], subject: mail.subject, html: mail.html, text: mail.text, attachments: mail.attachments },
+        { from: options.from, to: typeof mail.to === 'string' ? mail.to : [...mail.to], subject: mail.subject, html: mail.html, text: mail.text, ...(mail.replyTo ? { replyTo: mail.replyTo } : {}), attachments: mail.attachments },
         { idempotencyKey },
       )
       if (error) {

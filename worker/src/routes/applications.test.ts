@@ -71,6 +71,8 @@ describe('POST /api/applications', () => {
       company: 'Example Co.',
       email: body.email,
       locale: 'en',
+      // None sent: UTC for an English applicant (time-zone.ts).
+      timeZone: 'UTC',
       createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       timeline: [
         { status: 'submitted', at: expect.any(String) },
@@ -224,6 +226,14 @@ describe('GET /api/config', () => {
       quantity: { min: 1, max: 10000 },
       featureCodePattern: env.FEATURE_CODE_PATTERN,
       locales: ['zh-CN', 'en'],
+      vendor: {
+        name: env.VENDOR_NAME,
+        supportEmail: env.SUPPORT_EMAIL,
+        supportPhone: env.SUPPORT_PHONE,
+        privacyUrl: env.PRIVACY_URL,
+        logoUrl: null,
+        footer: env.VENDOR_FOOTER,
+      },
       turnstile: null,
     })
   })

@@ -30,6 +30,8 @@ import { submitToDingTalk } from '../submission.ts'
 import { TURNSTILE_HEADER, verifyTurnstile } from '../turnstile.ts'
 import { localeFromAcceptLanguage, validateApplication } from '../validation.ts'
 import { LEASE_MS } from '../backoff.ts'
+import { decisionCommentField } from '../decision-comment.ts'
+import { timeZoneOf } from '../time-zone.ts'
 import { CAP_ERROR_PREFIX } from '../budgets.ts'
 import { judgePending, type PendingVerdict } from '../pending-limits.ts'
 
@@ -219,6 +221,10 @@ export const applications = new Hono<AppEnv>()
       company: app.company,
       email: app.email,
       locale: app.locale,
+      // The zone the mails print times in; the page prints them in it too, named.
+      timeZone: timeZoneOf(app),
+      // The refusing approver's remark, only when SHOW_APPROVER_COMMENT allows it.
+      ...decisionCommentField(c.var.config, app, events),
       createdAt: iso(app.createdAt),
       timeline: events.flatMap((e) => (e.toStatus ? [{ status: e.toStatus, at: iso(e.createdAt) }] : [])),
       license: license

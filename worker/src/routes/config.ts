@@ -7,7 +7,7 @@ import { UnknownProductError } from '../errors.ts'
 import { TURNSTILE_ACTION } from '../turnstile.ts'
 
 /** What the settings are made of: the pre-renderer builds these from wrangler.toml's [vars]. */
-export type PageSettingsSource = Pick<Config, 'products' | 'defaultProduct' | 'validityDays' | 'quantity' | 'featureCodePattern' | 'turnstile'>
+export type PageSettingsSource = Pick<Config, 'products' | 'defaultProduct' | 'validityDays' | 'quantity' | 'featureCodePattern' | 'turnstile' | 'vendor'>
 
 /** The body of GET /api/config for `productId` (empty or undefined: the default product). */
 export function pageSettings(config: PageSettingsSource, productId: string | undefined) {
@@ -19,6 +19,8 @@ export function pageSettings(config: PageSettingsSource, productId: string | und
     quantity: { min: config.quantity.min, max: config.quantity.max },
     featureCodePattern: config.featureCodePattern.source,
     locales: [...LOCALES],
+    // Who the applicant deals with (docs/configuration.md, "Vendor"): the form's privacy notice, the status page's contact.
+    vendor: { ...config.vendor },
     turnstile: config.turnstile ? { siteKey: config.turnstile.siteKey, scriptUrl: config.turnstile.scriptUrl, action: TURNSTILE_ACTION } : null,
   }
 }

@@ -12,7 +12,8 @@ import { getApplicationByInstance } from '../db/applications.ts'
 import { dingtalkFor } from '../dingtalk/egress.ts'
 import { resolveUnknownInstance } from '../resolve-instance.ts'
 import { suspectMissedPush } from '../db/worker-state.ts'
-import { parseInstanceEvent } from '../dingtalk/events.ts'
+import { decisionOf, parseInstanceEvent } from '../dingtalk/events.ts'
+import { fetchApproverRemark } from '../decision-comment.ts'
 import type { AppEnv } from '../env.ts'
 import { AppError, InvalidEventError } from '../errors.ts'
 import { errorFields } from '../log.ts'
@@ -88,10 +89,15 @@ async function recordEvent(c: Context<AppEnv>, body: Uint8Array, seen: (instance
 
   if (transitioned) {
     const mailer = createMailer({ apiKey: config.resendApiKey, baseUrl: config.resendBaseUrl, from: config.mailFrom })
+    const decided = app
+    // A refusal's remark is only in the instance detail: read before the rejection mail is composed.
+    const remark = config.showApproverComment && decisionOf(event) === 'rejected'
+      ? fetchApproverRemark({ db: c.env.DB, dingtalk: dingtalkFor(c.env, config, c.var.requestId), log, now }, decided, event.instanceId)
+      : Promise.resolve(null)
     c.executionCtx.waitUntil(
-      processOutbox({ db: c.env.DB, config, mailer, log, now }, { applicationId: app.id }).catch((err) =>
-        log.error('outbox after event failed; cron will retry', errorFields(err)),
-      ),
+      remark
+        .then(() => processOutbox({ db: c.env.DB, config, mailer, log, now }, { applicationId: decided.id }))
+        .catch((err) => log.error('outbox after event failed; cron will retry', errorFields(err))),
     )
   }
   return c.json({ recorded: true })

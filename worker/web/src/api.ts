@@ -1,6 +1,17 @@
 // Every HTTP call the page makes, typed. A non-2xx answer becomes an ApiError carrying the
 // server's stable code ({ error: { code, message, fields? } }); a failed fetch is NETWORK_ERROR.
 import type { Locale } from './i18n.ts'
+import { browserTimeZone } from './time-zone.ts'
+
+export interface Vendor {
+  name: string
+  supportEmail: string
+  supportPhone: string | null
+  privacyUrl: string
+  logoUrl: string | null
+  /** e.g. an ICP record number (ICP备案号). */
+  footer: string | null
+}
 
 export interface ProductConfig {
   product: { id: string; name: string }
@@ -8,6 +19,8 @@ export interface ProductConfig {
   quantity: { min: number; max: number }
   featureCodePattern: string
   locales: Locale[]
+  /** Who the applicant deals with (optional for an older worker). */
+  vendor?: Vendor
   /** Cloudflare Turnstile on the form, or null when the portal runs without it. */
   turnstile?: { siteKey: string; scriptUrl: string; action: string } | null
 }
@@ -23,6 +36,8 @@ export interface ApplicationInput {
   note?: string
   locale: Locale
   product?: string
+  /** The applicant's IANA time zone; submitApplication adds the browser's when absent. */
+  timeZone?: string
 }
 
 export type ApplicationStatus =
@@ -79,6 +94,10 @@ export interface ApplicationView {
   company: string
   email: string
   locale: Locale
+  /** The zone the mails print times in (optional for an older worker). */
+  timeZone?: string
+  /** The refusing approver's comment, when the vendor shows it. */
+  decisionComment?: string
   createdAt: string
   /** Saved and kept for later review (the worker's budgets); optional for an older worker. */
   deferred?: boolean
@@ -133,7 +152,7 @@ export async function submitApplication(
       ...(key === undefined ? {} : { 'Idempotency-Key': key }),
       ...(options?.turnstileToken ? { 'CF-Turnstile-Response': options.turnstileToken } : {}),
     },
-    body: JSON.stringify(input),
+    body: JSON.stringify({ ...input, timeZone: input.timeZone ?? browserTimeZone() }),
   }
   try {
     // 201 when DingTalk has it, 202 when saved and still being submitted (a success: follow
