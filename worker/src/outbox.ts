@@ -20,6 +20,7 @@ import { applyTransition } from './lifecycle.ts'
 import { errorFields, type Logger } from './log.ts'
 import { classifyMailFailure, haltsRun, isFinalFailure, type MailFailureKind } from './mail/failure.ts'
 import { base64Utf8, type Mailer, type OutgoingMail } from './mail/mailer.ts'
+import { renderAcknowledgementMail } from './mail/acknowledgement.ts'
 import { renderLicenseMail, renderRejectionMail } from './mail/templates.ts'
 import { statusUrlOf } from './status-token.ts'
 import { raiseAlert, raiseAlertStatements, resolveIfFiring } from './alerts/store.ts'
@@ -103,6 +104,20 @@ async function compose(deps: OutboxDeps, delivery: Delivery, app: Application): 
   if (delivery.kind === 'rejection') {
     const mail = renderRejectionMail({ locale: app.locale, name: app.name, productName: product.name, applicationId: app.id, statusUrl })
     return { to: app.email, ...mail }
+  }
+  if (delivery.kind === 'acknowledgement') {
+    const mail = renderAcknowledgementMail({
+      locale: app.locale,
+      name: app.name,
+      productName: product.name,
+      applicationId: app.id,
+      featureCode: app.featureCode,
+      quantity: app.quantity,
+      validityDays: app.validityDays,
+      statusUrl,
+    })
+    // Tagged (only this kind: the payload of a mail already in flight must not change).
+    return { to: app.email, ...mail, tags: [{ name: 'kind', value: 'acknowledgement' }] }
   }
   // A resend (an operator's) carries the same license file, to the address it names if corrected;
   // a reissue's mail names its new license.

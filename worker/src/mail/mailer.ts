@@ -8,6 +8,8 @@ export type OutgoingMail = {
   html: string
   text: string
   attachments?: { filename: string; content: string }[]
+  /** Resend's tags (ASCII names and values), e.g. the delivery kind for the dashboard. */
+  tags?: { name: string; value: string }[]
 }
 
 /** A failure keeps Resend's status and error name, so the outbox can tell permanent from passing. */
@@ -23,7 +25,7 @@ export function createMailer(options: { apiKey: string; baseUrl: string; from: s
   return {
     async send(mail, idempotencyKey) {
       const { data, error, headers } = await resend.emails.send(
-        { from: options.from, to: typeof mail.to === 'string' ? mail.to : [...mail.to], subject: mail.subject, html: mail.html, text: mail.text, attachments: mail.attachments },
+        { from: options.from, to: typeof mail.to === 'string' ? mail.to : [...mail.to], subject: mail.subject, html: mail.html, text: mail.text, attachments: mail.attachments, ...(mail.tags ? { tags: mail.tags } : {}) },
         { idempotencyKey },
       )
       if (error) {

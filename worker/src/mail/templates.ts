@@ -32,13 +32,14 @@ export function formatUtc(seconds: number): string {
   return `${new Date(seconds * 1000).toISOString().slice(0, 16).replace('T', ' ')} UTC`
 }
 
-function page(lang: Locale, body: string): string {
+/** The mails' HTML layout; `body` is already escaped HTML. */
+export function page(lang: Locale, body: string): string {
   return `<!doctype html><html lang="${lang}"><head><meta charset="utf-8"></head>` +
     `<body style="font-family:system-ui,-apple-system,'PingFang SC','Microsoft YaHei',sans-serif;color:#1f2937;line-height:1.5">` +
     `${body}</body></html>`
 }
 
-function statusLinkHtml(label: string, url: string): string {
+export function statusLinkHtml(label: string, url: string): string {
   return `<p>${escapeHtml(label)}<br><a href="${escapeHtml(url)}" style="word-break:break-all">${escapeHtml(url)}</a></p>`
 }
 
