@@ -9,7 +9,7 @@ import { chromium, type Browser, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { verifyLicense } from '../license/src/index.ts'
 import type { Stack } from '../sandbox/src/stack.ts'
-import { ARTIFACTS, decideInSandbox, emailsTo, eventually, json, sleep, startTestStack, type SandboxInstance } from './helpers.ts'
+import { ARTIFACTS, decideInSandbox, emailsTo, eventually, isAcknowledgement, json, sleep, startTestStack, type SandboxInstance } from './helpers.ts'
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
@@ -127,9 +127,9 @@ describe.each(['en', 'zh'] as const)('a customer on a phone (%s) after submittin
     expect(await page.getByTestId('application-id').textContent()).toContain(id)
 
     // The acknowledgement, once, with the number and the status link.
-    const acks = async () => (await emailsTo(stack, email)).filter((mail) => mail.subject.startsWith(text.ack))
+    const acks = async () => (await emailsTo(stack, email, { acknowledgements: true })).filter(isAcknowledgement)
     const [ack] = await eventually(async () => ((await acks()).length > 0 ? acks() : undefined), 'the acknowledgement mail')
-    expect(ack.subject).toContain(id)
+    expect(ack.subject).toBe(`${text.ack} ${id}`)
     expect(ack.text).toContain(new URL(statusUrl).search.slice(3))
 
     // Approved in DingTalk: the page (polling) offers the file; it verifies against the JWKS.

@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { FakeUpstream } from '../../test/fake-upstream.ts'
-import { readJson, rows, submit, validApplication } from '../../test/helpers.ts'
+import { alertOf, readJson, row, rows, submit, validApplication } from '../../test/helpers.ts'
 
 let fake: FakeUpstream
 beforeEach(async () => {
@@ -81,5 +81,18 @@ describe('the acknowledgement mail at submission', () => {
     expect(response.status).toBe(201)
     const created = await readJson(response)
     expect(await ackDeliveries(created.id)).toEqual([{ id: expect.any(String), status: 'pending' }])
+  })
+
+  it('given up on a permanent Resend error: the delivery fails with a MAIL_FAILED alert, the application stays as it was', async () => {
+    fake.acknowledgementsLikeOthers = true
+    fake.mailErrors.push({ statusCode: 422, name: 'validation_error' })
+    const response = await submit(validApplication())
+    expect(response.status).toBe(201)
+    const created = await readJson(response)
+    const [delivery] = await ackDeliveries(created.id)
+    expect(delivery.status).toBe('failed')
+    expect(await alertOf('MAIL_FAILED', delivery.id)).toMatchObject({ state: 'firing' })
+    expect(await alertOf('APPLICATION_FAILED', created.id)).toBeNull()
+    expect(await row('SELECT status FROM applications WHERE id = ?1', created.id)).toEqual({ status: 'pending_approval' })
   })
 })
