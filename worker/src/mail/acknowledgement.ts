@@ -58,7 +58,7 @@ export function renderAcknowledgementMail(input: AcknowledgementMailInput): Rend
     [a.validity, a.days(input.validityDays)],
   ]
   const table = rows
-    .map(([label, value]) => `<tr><th align="left" style="padding:4px 12px 4px 0">${escapeHtml(label)}</th>` +
+    .map(([label, value]) => `<tr><th align="left" style="padding:4px 12px 4px 0;white-space:nowrap">${escapeHtml(label)}</th>` +
       `<td style="padding:4px 0;font-family:ui-monospace,monospace;word-break:break-all">${escapeHtml(value)}</td></tr>`)
     .join('')
   const html = page(
