@@ -68,11 +68,13 @@ describe('a customer on a phone', () => {
     await page.screenshot({ path: join(ARTIFACTS, 'apply-filled.png'), fullPage: true })
     await page.getByRole('button', { name: 'Submit application' }).click()
 
-    const applicationId = (await page.getByTestId('application-id').textContent({ timeout: 15_000 }))?.trim()
+    // The confirmation is the application's status page, its URL the private link.
+    await page.getByTestId('first-visit').waitFor({ timeout: 15_000 })
+    const applicationId = (await page.getByTestId('application-id').textContent())?.trim()
     expect(applicationId).toBeTruthy()
     await page.screenshot({ path: join(ARTIFACTS, 'apply-submitted.png'), fullPage: true })
-    const statusHref = await page.getByRole('link', { name: 'View status' }).getAttribute('href')
-    expect(statusHref).toContain(`/status/${applicationId}`)
+    const statusHref = page.url()
+    expect(statusHref).toContain(`/status/${applicationId}?t=`)
 
     // The approver, in the sandbox DingTalk console.
     const instance = await instanceFor(stack, applicationId!)

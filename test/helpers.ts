@@ -81,11 +81,17 @@ export type SandboxEmail = {
   html?: string
   text?: string
   attachments?: { filename: string; content: string; content_type?: string }[]
+  tags?: { name: string; value: string }[]
 }
 
-export async function emailsTo(stack: Stack, address: string): Promise<SandboxEmail[]> {
+/** The mail every application gets at submission (tagged by the worker's outbox). */
+export const isAcknowledgement = (email: SandboxEmail): boolean =>
+  email.tags?.some((tag) => tag.name === 'kind' && tag.value === 'acknowledgement') ?? false
+
+/** Mails to `address`, without the acknowledgement at submission unless `acknowledgements` is set. */
+export async function emailsTo(stack: Stack, address: string, options: { acknowledgements?: boolean } = {}): Promise<SandboxEmail[]> {
   const { body } = await json<{ data: SandboxEmail[] }>(`${stack.urls.sandbox}/_sandbox/emails`)
-  return body.data.filter((email) => [email.to].flat().includes(address))
+  return body.data.filter((email) => [email.to].flat().includes(address) && (options.acknowledgements || !isAcknowledgement(email)))
 }
 
 export type SandboxInstance = { id?: string; instanceId?: string; processInstanceId?: string; status: string; formComponentValues: { name: string; value: string }[] }

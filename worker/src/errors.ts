@@ -38,6 +38,7 @@ export type ErrorCode =
   | 'REISSUE_NOTHING_CHANGED'
   | 'REISSUE_EXPIRED'
   | 'REISSUE_LICENSE_CHANGED'
+  | 'LICENSE_REVOKED'
   | 'CONFIG_INVALID'
   | 'INTERNAL_ERROR'
 
@@ -79,6 +80,7 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   'REISSUE_NOTHING_CHANGED',
   'REISSUE_EXPIRED',
   'REISSUE_LICENSE_CHANGED',
+  'LICENSE_REVOKED',
   'CONFIG_INVALID',
   'INTERNAL_ERROR',
 ]
@@ -138,8 +140,20 @@ export class PayloadTooLargeError extends AppError {
 }
 
 export class RateLimitedError extends AppError {
+  /** Without `retryAfterSeconds`: the per-IP submission limit (a minute). */
+  constructor(retryAfterSeconds?: number) {
+    super('RATE_LIMITED', 429, retryAfterSeconds === undefined ? 'too many requests; try again in a minute' : `too many requests; try again in ${retryAfterSeconds} s`)
+    if (retryAfterSeconds !== undefined) {
+      this.extra = { retryAfterSeconds }
+      this.headers = { 'retry-after': String(retryAfterSeconds) }
+    }
+  }
+}
+
+/** The applicant's current license was revoked by an operator: it is neither downloaded nor mailed again. */
+export class LicenseRevokedError extends AppError {
   constructor() {
-    super('RATE_LIMITED', 429, 'too many requests; try again in a minute')
+    super('LICENSE_REVOKED', 410, 'this license was revoked and no longer works; contact your sales representative')
   }
 }
 

@@ -6,6 +6,7 @@ import { NotFoundError } from './errors.ts'
 import { errorResponse, requestContext, withConfig } from './http.ts'
 import { adminApi } from './routes/admin/api.ts'
 import { adminPage } from './routes/admin/page.ts'
+import { applicationLicense } from './routes/application-license.ts'
 import { applications } from './routes/applications.ts'
 import { config } from './routes/config.ts'
 import { health } from './routes/health.ts'
@@ -20,6 +21,7 @@ const app = new Hono<AppEnv>()
   .use(requestContext())
   .use(withConfig())
   .route('/api/applications', applications)
+  .route('/api/applications', applicationLicense)
   .route('/api/config', config)
   .route('/api/health', health)
   .route('/.well-known', wellKnown)

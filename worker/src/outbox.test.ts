@@ -29,7 +29,7 @@ async function decided(result: 'agree' | 'refuse' = 'agree') {
   return { id: created.id as string, email: body.email }
 }
 
-const deliveryOf = (applicationId: string) => row<DeliveryRow>('SELECT * FROM deliveries WHERE application_id = ?1', applicationId)
+const deliveryOf = (applicationId: string) => row<DeliveryRow>(`SELECT * FROM deliveries WHERE application_id = ?1 AND kind IN ('license', 'rejection')`, applicationId)
 const statusOf = async (id: string) => (await row<{ status: string }>('SELECT status FROM applications WHERE id = ?1', id))?.status
 const attemptsOf = (deliveryId: string) => fake.mailAttempts.filter((a) => a.idempotencyKey === `delivery/${deliveryId}`)
 const logged = (text: string) => errors.mock.calls.some(([line]) => String(line).includes(text))
@@ -151,7 +151,7 @@ describe('outbox: passing Resend errors are retried', () => {
     expect(second!.next_attempt_at! - second!.updated_at).toBe(5 * MINUTE)
     await runCron(second!.next_attempt_at!)
     expect(await deliveryOf(app.id)).toMatchObject({ status: 'sent', attempts: 3 })
-    const notes = await rows<{ type: string }>(`SELECT type FROM events WHERE application_id = ?1 AND type LIKE 'delivery.%'`, app.id)
+    const notes = await rows<{ type: string }>(`SELECT type FROM events WHERE application_id = ?1 AND type LIKE 'delivery.%' AND json_extract(data, '$.kind') = 'license'`, app.id)
     expect(notes.map((n) => n.type)).toEqual(['delivery.attempt_failed', 'delivery.attempt_failed', 'delivery.sent'])
     // Raised on the first refusal, counted on the second, resolved by the sent mail: one of each notice.
     expect(await alertOf('MAIL_MISCONFIGURED')).toMatchObject({ state: 'resolved', occurrences: 2, fires: 1 })

@@ -22,6 +22,7 @@ import { applyTransition } from './lifecycle.ts'
 import { errorFields, type Logger } from './log.ts'
 import { classifyMailFailure, haltsRun, isFinalFailure, type MailFailureKind } from './mail/failure.ts'
 import { base64Utf8, type Mailer, type OutgoingMail } from './mail/mailer.ts'
+import { renderAcknowledgementMail } from './mail/acknowledgement.ts'
 import { renderLicenseMail, renderRejectionMail } from './mail/templates.ts'
 import { statusUrlOf } from './status-token.ts'
 import { raiseAlert, raiseAlertStatements, resolveIfFiring } from './alerts/store.ts'
@@ -117,6 +118,16 @@ async function compose(deps: OutboxDeps, delivery: Delivery, app: Application): 
     const comment = decisionCommentOf(deps.config, app, await listEvents(deps.db, app.id))
     const mail = renderRejectionMail({ ...common, comment })
     return { to: app.email, ...replyTo, ...mail }
+  }
+  if (delivery.kind === 'acknowledgement') {
+    const mail = renderAcknowledgementMail({
+      ...common,
+      featureCode: app.featureCode,
+      quantity: app.quantity,
+      validityDays: app.validityDays,
+    })
+    // Tagged (only this kind: the payload of a mail already in flight must not change).
+    return { to: app.email, ...replyTo, ...mail, tags: [{ name: 'kind', value: 'acknowledgement' }] }
   }
   // A resend (an operator's) carries the same license file, to the address it names if corrected;
   // a reissue's mail names its new license.

@@ -80,6 +80,13 @@ export class FakeUpstream {
   /** The next sends fail with these, in order: an error in Resend's shape, or a network failure. */
   readonly mailErrors: (MailErrorAnswer | 'network')[] = []
   readonly emails: SentEmail[] = []
+  /**
+   * Acknowledgement mails (tagged kind=acknowledgement), kept apart from `emails` and answered 200
+   * without taking a scripted failure, so the tests of license and rejection mails see only those.
+   * Set `acknowledgementsLikeOthers` to send them through the same path as every other mail.
+   */
+  readonly acknowledgements: SentEmail[] = []
+  acknowledgementsLikeOthers = false
   readonly mailAttempts: { idempotencyKey: string | null; status: number }[] = []
   #idempotency = new Map<string, { payload: string; id: string }>()
   #replay = new MemoryReplayStore()
@@ -248,6 +255,15 @@ export class FakeUpstream {
       return json(401, { statusCode: 401, name: 'invalid_api_key', message: 'API key is invalid' })
     }
     const text = await request.text()
+    const payload = JSON.parse(text) as SentEmail['payload'] & { tags?: { name: string; value: string }[] }
+    if (!this.acknowledgementsLikeOthers && payload.tags?.some((t) => t.name === 'kind' && t.value === 'acknowledgement')) {
+      const previous = key ? this.#idempotency.get(key) : undefined
+      if (previous) return json(previous.payload === text ? 200 : 409, previous.payload === text ? { id: previous.id } : { statusCode: 409, name: 'invalid_idempotent_request', message: 'payload differs' })
+      const id = `email-${this.#nextId++}`
+      if (key) this.#idempotency.set(key, { payload: text, id })
+      this.acknowledgements.push({ idempotencyKey: key, payload })
+      return json(200, { id })
+    }
     const scripted = this.mailErrors.shift()
     if (scripted === 'network') {
       this.mailAttempts.push({ idempotencyKey: key, status: 0 })

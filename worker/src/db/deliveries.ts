@@ -1,8 +1,9 @@
-// Data access for `deliveries` (worker/migrations/0003, 0014), the mail outbox: one `license` and
-// one `rejection` row per application at most, any number of operator `license_resend` rows; each
-// sent with Idempotency-Key `delivery/<id>`.
+// Data access for `deliveries` (worker/migrations/0003, 0014, 0016), the mail outbox: one `license`,
+// one `rejection` and one `acknowledgement` row per application at most, any number of
+// `license_resend` rows (an operator's, or the applicant's "send it again"); each sent with
+// Idempotency-Key `delivery/<id>`.
 
-export type DeliveryKind = 'license' | 'rejection' | 'license_resend'
+export type DeliveryKind = 'license' | 'rejection' | 'license_resend' | 'acknowledgement'
 export type DeliveryStatus = 'pending' | 'sent' | 'failed'
 
 export type Delivery = {
@@ -55,8 +56,8 @@ export function toDelivery(row: DeliveryRow): Delivery {
 }
 
 /**
- * INSERT of a pending delivery, written only if the event `eventId` exists (the approval or
- * rejection written earlier in the same batch), and only once per (application, kind).
+ * INSERT of a pending delivery, written only if the event `eventId` exists (the submission, approval
+ * or rejection written earlier in the same batch), and only once per (application, kind).
  */
 export function insertDeliveryStatement(
   db: D1Database,
@@ -72,7 +73,7 @@ export function insertDeliveryStatement(
     .bind(delivery.id, delivery.applicationId, delivery.kind, delivery.now, eventId)
 }
 
-/** INSERT of an operator's resend of the license mail, written only with its event `eventId`. */
+/** INSERT of a resend of the license mail (an operator's or the applicant's), written only with its event `eventId`. */
 export function insertResendStatement(
   db: D1Database,
   delivery: { id: string; applicationId: string; toAddress: string | null; now: number; licenseId?: string },

@@ -83,6 +83,51 @@ export function insertEventStatement(
     .bind(...binds)
 }
 
+/**
+ * INSERT of `event` only while fewer than `max` events of its type and application were written
+ * in each of the last `windowMs` (one statement, so two racing requests cannot both pass a limit).
+ */
+export function insertEventWithinLimitsStatement(
+  db: D1Database,
+  event: AppEvent,
+  limits: readonly { windowMs: number; max: number }[],
+): D1PreparedStatement {
+  const binds: unknown[] = [
+    event.id,
+    event.applicationId,
+    event.type,
+    event.fromStatus,
+    event.toStatus,
+    event.source,
+    event.dedupeKey,
+    event.dingtalkEventId,
+    event.data === null ? null : JSON.stringify(event.data),
+    event.createdAt,
+  ]
+  const checks = limits.map(({ windowMs, max }) => {
+    binds.push(event.createdAt - windowMs, max)
+    const since = binds.length - 1
+    return `(SELECT count(*) FROM events WHERE application_id = ?2 AND type = ?3 AND created_at > ?${since}) < ?${since + 1}`
+  })
+  return db
+    .prepare(
+      `INSERT INTO events (id, application_id, type, from_status, to_status, source, dedupe_key,
+         dingtalk_event_id, data, created_at)
+       SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10 WHERE ${checks.join(' AND ') || '1'}
+       ON CONFLICT DO NOTHING`,
+    )
+    .bind(...binds)
+}
+
+/** When the events of one type of an application were written since `since` (ms), oldest first. */
+export async function listEventTimes(db: D1Database, applicationId: string, type: string, since: number): Promise<number[]> {
+  const { results } = await db
+    .prepare('SELECT created_at FROM events WHERE application_id = ?1 AND type = ?2 AND created_at > ?3 ORDER BY created_at')
+    .bind(applicationId, type, since)
+    .all<{ created_at: number }>()
+  return results.map((r) => r.created_at)
+}
+
 /** True when an event with this dedupe key or DingTalk event id has been recorded. */
 export async function hasEvent(db: D1Database, keys: { dedupeKey: string | null; dingtalkEventId: string | null }): Promise<boolean> {
   const row = await db

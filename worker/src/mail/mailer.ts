@@ -10,6 +10,8 @@ export type OutgoingMail = {
   /** Resend's `reply_to` (MAIL_REPLY_TO on applicant mails). */
   replyTo?: string
   attachments?: { filename: string; content: string }[]
+  /** Resend's tags (ASCII names and values), e.g. the delivery kind for the dashboard. */
+  tags?: { name: string; value: string }[]
 }
 
 /** A failure keeps Resend's status and error name, so the outbox can tell permanent from passing. */
@@ -25,7 +27,7 @@ export function createMailer(options: { apiKey: string; baseUrl: string; from: s
   return {
     async send(mail, idempotencyKey) {
       const { data, error, headers } = await resend.emails.send(
-        { from: options.from, to: typeof mail.to === 'string' ? mail.to : [...mail.to], subject: mail.subject, html: mail.html, text: mail.text, ...(mail.replyTo ? { replyTo: mail.replyTo } : {}), attachments: mail.attachments },
+        { from: options.from, to: typeof mail.to === 'string' ? mail.to : [...mail.to], subject: mail.subject, html: mail.html, text: mail.text, ...(mail.replyTo ? { replyTo: mail.replyTo } : {}), attachments: mail.attachments, ...(mail.tags ? { tags: mail.tags } : {}) },
         { idempotencyKey },
       )
       if (error) {

@@ -10,7 +10,7 @@ import { MESSAGES, type MailMessages } from './messages.ts'
 
 export type RenderedMail = { subject: string; html: string; text: string }
 
-type Common = {
+export type Common = {
   locale: Locale
   /** IANA zone every time is printed in (time-zone.ts, timeZoneOf). */
   timeZone: string
@@ -62,11 +62,11 @@ function prose(text: string, keep: readonly (string | null | undefined)[] = []):
   return out
 }
 
-function para(text: string, style = '', keep: readonly (string | null | undefined)[] = []): string {
+export function para(text: string, style = '', keep: readonly (string | null | undefined)[] = []): string {
   return `<p style="${P};${style}">${prose(text, keep)}</p>`
 }
 
-function page(input: Common, subject: string, heading: string, body: string): string {
+export function page(input: Common, subject: string, heading: string, body: string): string {
   const { vendor } = input
   const brand = vendor.logoUrl
     ? `<img src="${escapeHtml(vendor.logoUrl)}" alt="${escapeHtml(vendor.name)}" height="32" style="display:block;height:32px;max-width:100%;border:0">`
@@ -103,7 +103,7 @@ function footerHtml(input: Common): string {
     `<tr><td style="padding:16px 20px;${FONT};font-size:13px;line-height:1.6;color:#6b7280">${lines.join('<br>')}</td></tr></table>`
 }
 
-function footerText(input: Common): string[] {
+export function footerText(input: Common): string[] {
   const { vendor } = input
   const m = MESSAGES[input.locale]
   return [
@@ -118,7 +118,7 @@ function footerText(input: Common): string[] {
 }
 
 /** A row of the terms: codes are monospaced and may break anywhere, times break only before the zone. */
-type Term = [label: string, value: string, kind: 'code' | 'text' | 'time']
+export type Term = [label: string, value: string, kind: 'code' | 'text' | 'time']
 
 function valueHtml(value: string, kind: Term[2]): string {
   if (kind === 'code') return `<div style="${MONO};font-size:15px;color:#111827;word-break:break-all">${escapeHtml(value)}</div>`
@@ -132,7 +132,7 @@ function valueHtml(value: string, kind: Term[2]): string {
 }
 
 /** Label above value: nothing to squeeze side by side at 320 px, and a label never breaks. */
-function termsHtml(rows: Term[]): string {
+export function termsHtml(rows: Term[]): string {
   const cells = rows
     .map(([label, value, kind], i) =>
       `<tr><td style="padding:8px 0;${i ? 'border-top:1px solid #e5e7eb' : ''}">` +
@@ -142,7 +142,7 @@ function termsHtml(rows: Term[]): string {
   return `<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="margin:0 0 16px;border-collapse:collapse">${cells}</table>`
 }
 
-function statusHtml(m: MailMessages, url: string): string {
+export function statusHtml(m: MailMessages, url: string): string {
   const href = escapeHtml(url)
   return para(m.statusLink) +
     `<table role="presentation" cellpadding="0" cellspacing="0" border="0" style="margin:0 0 12px"><tr>` +

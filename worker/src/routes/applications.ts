@@ -22,7 +22,10 @@ import {
 } from '../errors.ts'
 import { errorFields } from '../log.ts'
 import { limitBody, parseJsonObject, requireJson } from '../body.ts'
-import { newApplicationId, newEventId } from '../ids.ts'
+import { insertDeliveryStatement } from '../db/deliveries.ts'
+import { createMailer } from '../mail/mailer.ts'
+import { processOutbox } from '../outbox.ts'
+import { newApplicationId, newDeliveryId, newEventId } from '../ids.ts'
 import { hashApplicationInput, IDEMPOTENCY_KEY_HEADER, parseIdempotencyKey, replayedApplicationId } from '../idempotency.ts'
 import { licenseFileName } from '../issuance.ts'
 import { DERIVED_TOKEN_MARKER, statusUrlOf, verifyStatusToken } from '../status-token.ts'
@@ -127,6 +130,7 @@ export const applications = new Hono<AppEnv>()
       createdAt: now,
       updatedAt: now,
     }
+    const submittedEventId = newEventId()
     const claim = idempotency ? claimIdempotencyKeyStatements(c.env.DB, { ...idempotency, applicationId: app.id, createdAt: now }) : []
     // Stored only within the pending limits, checked again by the INSERT itself: a request that
     // loses the race to a concurrent twin stores nothing and meets the twin on the next round.
@@ -142,7 +146,7 @@ export const applications = new Hono<AppEnv>()
           insertEventStatement(
             c.env.DB,
             {
-              id: newEventId(),
+              id: submittedEventId,
               applicationId: app.id,
               type: 'application.submitted',
               fromStatus: null,
@@ -155,6 +159,8 @@ export const applications = new Hono<AppEnv>()
             },
             'submitted',
           ),
+          // The acknowledgement mail, queued with the application (only if its event was written).
+          insertDeliveryStatement(c.env.DB, { id: newDeliveryId(), applicationId: app.id, kind: 'acknowledgement', now }, submittedEventId),
           ...claim,
         ])
       } catch (err) {
@@ -174,6 +180,14 @@ export const applications = new Hono<AppEnv>()
     log.info('application stored', { applicationId: app.id, product: app.product, idempotent: idempotency !== null })
 
     const statusUrl = await statusUrlOf(config.publicOrigin, config.statusTokenKey, app.id)
+    // The acknowledgement goes out after the response, beside the submit; a failure to mail is the
+    // outbox's (retried by cron, alerted as MAIL_FAILED), never the submission's.
+    const mailer = createMailer({ apiKey: config.resendApiKey, baseUrl: config.resendBaseUrl, from: config.mailFrom })
+    c.executionCtx.waitUntil(
+      processOutbox({ db: c.env.DB, config, mailer, log, now }, { applicationId: app.id }).catch((err) =>
+        log.error('acknowledgement mail after the submission failed; cron will retry', errorFields(err)),
+      ),
+    )
     const dingtalk = dingtalkFor(c.env, config, c.var.requestId)
     const submitting = submitToDingTalk({ db: c.env.DB, config, dingtalk, log, now, source: 'api' }, app)
     // A slow DingTalk (or a proxy failing over) must not hold the applicant: past the deadline the

@@ -111,7 +111,7 @@ describe('POST /internal/events: approval events', () => {
     const mails = emailsTo(app.body.email)
     expect(mails).toHaveLength(1)
     const [mail] = mails
-    const delivery = await row<{ id: string; status: string; resend_email_id: string }>('SELECT * FROM deliveries WHERE application_id = ?1', app.id)
+    const delivery = await row<{ id: string; status: string; resend_email_id: string }>(`SELECT * FROM deliveries WHERE application_id = ?1 AND kind IN ('license', 'rejection')`, app.id)
     expect(delivery).toMatchObject({ status: 'sent', resend_email_id: expect.stringMatching(/^email-/) })
     expect(mail.idempotencyKey).toBe(`delivery/${delivery!.id}`)
     expect(mail.payload.from).toBe(env.MAIL_FROM)
@@ -153,7 +153,7 @@ describe('POST /internal/events: approval events', () => {
     expect(await rows('SELECT id FROM licenses WHERE application_id = ?1', app.id)).toHaveLength(1)
     expect(emailsTo(app.body.email)).toHaveLength(1)
     expect(await rows(`SELECT id FROM events WHERE application_id = ?1 AND type = 'dingtalk.finish'`, app.id)).toHaveLength(1)
-    expect(await rows('SELECT id FROM deliveries WHERE application_id = ?1', app.id)).toHaveLength(1)
+    expect(await rows(`SELECT id FROM deliveries WHERE application_id = ?1 AND kind IN ('license', 'rejection')`, app.id)).toHaveLength(1)
   })
 
   it('on rejection mails one rejection without attachment and the application stays rejected', async () => {
@@ -166,7 +166,7 @@ describe('POST /internal/events: approval events', () => {
     expect(mails[0].payload.attachments).toBeUndefined()
     expect(mails[0].payload.subject).toContain('未获批准')
     expect(await rows('SELECT id FROM licenses WHERE application_id = ?1', app.id)).toHaveLength(0)
-    expect(await row('SELECT status, kind FROM deliveries WHERE application_id = ?1', app.id)).toEqual({ status: 'sent', kind: 'rejection' })
+    expect(await row(`SELECT status, kind FROM deliveries WHERE application_id = ?1 AND kind IN ('license', 'rejection')`, app.id)).toEqual({ status: 'sent', kind: 'rejection' })
   })
 
   it('on terminate marks the application withdrawn and mails nothing', async () => {
@@ -201,7 +201,7 @@ describe('POST /internal/events: approval events', () => {
     expect(await readJson(await sendEvent(finishEvent(app.instanceId, 'agree')))).toEqual({ recorded: true })
     expect(await statusOf(app.id)).toBe('issued')
     const delivery = await row<{ id: string; status: string; attempts: number; next_attempt_at: number; updated_at: number }>(
-      'SELECT * FROM deliveries WHERE application_id = ?1',
+      `SELECT * FROM deliveries WHERE application_id = ?1 AND kind IN ('license', 'rejection')`,
       app.id,
     )
     expect(delivery).toMatchObject({ status: 'pending', attempts: 1 })
@@ -225,14 +225,14 @@ describe('POST /internal/events: approval events', () => {
     const errors = vi.spyOn(console, 'error')
     await sendEvent(finishEvent(app.instanceId, 'agree'))
     // The event's own send (in waitUntil) fails first; let it finish before the cron runs.
-    for (let i = 0; i < 50 && (await row<{ attempts: number }>('SELECT attempts FROM deliveries WHERE application_id = ?1', app.id))?.attempts !== 1; i++) {
+    for (let i = 0; i < 50 && (await row<{ attempts: number }>(`SELECT attempts FROM deliveries WHERE application_id = ?1 AND kind IN ('license', 'rejection')`, app.id))?.attempts !== 1; i++) {
       await new Promise((done) => setTimeout(done, 20))
     }
     const time = Date.now()
     await runCron(time + 23 * 3_600_000)
-    expect(await row('SELECT status, attempts FROM deliveries WHERE application_id = ?1', app.id)).toEqual({ status: 'pending', attempts: 2 })
+    expect(await row(`SELECT status, attempts FROM deliveries WHERE application_id = ?1 AND kind IN ('license', 'rejection')`, app.id)).toEqual({ status: 'pending', attempts: 2 })
     await runCron(time + 25 * 3_600_000)
-    expect(await row('SELECT status, attempts FROM deliveries WHERE application_id = ?1', app.id)).toEqual({ status: 'failed', attempts: 3 })
+    expect(await row(`SELECT status, attempts FROM deliveries WHERE application_id = ?1 AND kind IN ('license', 'rejection')`, app.id)).toEqual({ status: 'failed', attempts: 3 })
     expect(await statusOf(app.id)).toBe('failed')
     expect(await alertOf('APPLICATION_FAILED', app.id)).toMatchObject({ state: 'firing' })
   })

@@ -186,6 +186,27 @@ export function getApplication(id: string, token: string, options?: RequestOptio
   return request<ApplicationView>(path, { cache: 'no-store' }, options)
 }
 
+/** Where the status page downloads the license file (an attachment; the token authorises it). */
+export function licenseDownloadPath(id: string, token: string): string {
+  return `/api/applications/${encodeURIComponent(id)}/license?t=${encodeURIComponent(token)}`
+}
+
+/**
+ * "Send it to my email again": 202 when queued; a 429 RATE_LIMITED becomes an ApiError whose
+ * `retryAfterSeconds` says when to ask again.
+ */
+export async function resendLicense(id: string, token: string, options?: RequestOptions): Promise<void> {
+  const path = `/api/applications/${encodeURIComponent(id)}/license/resend?t=${encodeURIComponent(token)}`
+  await request<{ queued: boolean }>(path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' }, options)
+}
+
+/** Seconds until a rate-limited request may be sent again (the body's `retryAfterSeconds`), or null. */
+export function retryAfterOf(error: ApiError): number | null {
+  const body = error.body
+  const seconds = isRecord(body) ? body.retryAfterSeconds : null
+  return typeof seconds === 'number' && seconds > 0 ? seconds : null
+}
+
 /** A 502/503 that still carries the saved application's id and status link. */
 function savedDespite(error: ApiError): SubmitResult | null {
   if (!DEFERRED_CODES.includes(error.code) || !isRecord(error.body)) return null

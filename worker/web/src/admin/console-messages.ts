@@ -98,6 +98,8 @@ const zhCN = {
 
   'source.operator': '操作员',
   'delivery.kind.license_resend': '重新发送的许可证',
+  'delivery.kind.acknowledgement': '申请确认邮件',
+  'eventType.applicant.resend_requested': '申请人要求重新发送许可证',
   'delivery.to': '收件地址',
   'eventType.operator.resend': '操作员重新发送许可证',
   'eventType.operator.email_corrected': '操作员更正收件邮箱',
@@ -347,6 +349,8 @@ export const CONSOLE_MESSAGES = defineMessages(zhCN, {
 
   'source.operator': 'Operator',
   'delivery.kind.license_resend': 'License resent',
+  'delivery.kind.acknowledgement': 'Acknowledgement',
+  'eventType.applicant.resend_requested': 'License resend asked for by the applicant',
   'delivery.to': 'To',
   'eventType.operator.resend': 'License resent by an operator',
   'eventType.operator.email_corrected': 'Address corrected by an operator',
