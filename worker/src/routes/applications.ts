@@ -15,20 +15,18 @@ import {
   ApplicationPendingError,
   DingTalkRejectedError,
   NotFoundError,
-  RateLimitedError,
   TooManyPendingError,
   TurnstileError,
-  ValidationError,
 } from '../errors.ts'
 import { errorFields } from '../log.ts'
-import { limitBody, parseJsonObject, requireJson } from '../body.ts'
+import { limitBody } from '../body.ts'
+import { limitSubmitRate, validApplication } from './application-body.ts'
 import { newApplicationId, newEventId } from '../ids.ts'
 import { hashApplicationInput, IDEMPOTENCY_KEY_HEADER, parseIdempotencyKey, replayedApplicationId } from '../idempotency.ts'
 import { licenseFileName } from '../issuance.ts'
 import { DERIVED_TOKEN_MARKER, statusUrlOf, verifyStatusToken } from '../status-token.ts'
 import { submitToDingTalk } from '../submission.ts'
 import { TURNSTILE_HEADER, verifyTurnstile } from '../turnstile.ts'
-import { localeFromAcceptLanguage, validateApplication } from '../validation.ts'
 import { LEASE_MS } from '../backoff.ts'
 import { CAP_ERROR_PREFIX } from '../budgets.ts'
 import { judgePending, type PendingVerdict } from '../pending-limits.ts'
@@ -68,25 +66,10 @@ async function answerPending(c: Context<AppEnv>, verdict: Exclude<PendingVerdict
 }
 
 export const applications = new Hono<AppEnv>()
-  .post('/', limitBody(), async (c) => {
+  .post('/', limitBody(), limitSubmitRate(), validApplication(), async (c) => {
     const { config, log } = c.var
-    const limiter = c.env.SUBMIT_RATE_LIMITER
-    if (limiter) {
-      const { success } = await limiter.limit({ key: c.req.header('cf-connecting-ip') ?? 'unknown' })
-      if (!success) throw new RateLimitedError()
-    }
-    requireJson(c)
     const key = parseIdempotencyKey(c.req.header(IDEMPOTENCY_KEY_HEADER))
-    const body = parseJsonObject(await c.req.text())
-    const checked = validateApplication(body, {
-      products: config.products,
-      defaultProduct: config.defaultProduct,
-      validityDays: config.validityDays,
-      quantity: config.quantity,
-      featureCodePattern: config.featureCodePattern,
-      defaultLocale: localeFromAcceptLanguage(c.req.header('accept-language')),
-    })
-    if (!checked.ok) throw new ValidationError(checked.fields)
+    const checked = { value: c.req.valid('json') }
 
     const now = Date.now()
     // The key is bound to the validated request: the same key with another body is refused.
