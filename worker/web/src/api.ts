@@ -1,29 +1,13 @@
 // Every HTTP call the page makes, typed. A non-2xx answer becomes an ApiError carrying the
 // server's stable code ({ error: { code, message, fields? } }); a failed fetch is NETWORK_ERROR.
-import type { Locale } from './i18n.ts'
+import { hc } from 'hono/client'
+import type { ApplicationBody } from '../../src/contract/application.ts'
+import type { ApplicationView, ProductConfig, PublicApi, SubmitAnswer } from '../../src/contract/public-api.ts'
 
-export interface ProductConfig {
-  product: { id: string; name: string }
-  validityDays: number[]
-  quantity: { min: number; max: number }
-  featureCodePattern: string
-  locales: Locale[]
-  /** Cloudflare Turnstile on the form, or null when the portal runs without it. */
-  turnstile?: { siteKey: string; scriptUrl: string; action: string } | null
-}
+export type { ApplicationView, LicenseSummary, ProductConfig, TimelineEntry } from '../../src/contract/public-api.ts'
 
-export interface ApplicationInput {
-  name: string
-  company: string
-  email: string
-  phone?: string
-  featureCode: string
-  quantity: number
-  validityDays: number
-  note?: string
-  locale: Locale
-  product?: string
-}
+/** The request body, as the worker's validator takes it (contract/application.ts). */
+export type ApplicationInput = ApplicationBody
 
 export type ApplicationStatus =
   | 'submitted'
@@ -50,40 +34,6 @@ export interface SubmitResult {
   deferred: DeferredCode | null
   /** True when nothing new was stored: the applicant's pending request for this machine answered. */
   existing: boolean
-}
-
-export interface TimelineEntry {
-  status: ApplicationStatus
-  at: string
-}
-
-export interface LicenseSummary {
-  id: string
-  notBefore: string
-  expiresAt: string
-  fileName: string
-  /** When an operator revoked it (ISO 8601), or null: a revoked license no longer works. */
-  revokedAt: string | null
-}
-
-export interface ApplicationView {
-  id: string
-  status: ApplicationStatus
-  /** Only for `failed`: whether an alert about it actually reached a person. */
-  alerted?: boolean
-  product: string | { id: string; name?: string }
-  featureCode: string
-  quantity: number
-  validityDays: number
-  name: string
-  company: string
-  email: string
-  locale: Locale
-  createdAt: string
-  /** Saved and kept for later review (the worker's budgets); optional for an older worker. */
-  deferred?: boolean
-  timeline: TimelineEntry[]
-  license: LicenseSummary | null
 }
 
 export class ApiError extends Error {
@@ -116,9 +66,13 @@ export interface SubmitOptions extends RequestOptions {
 
 const DEFERRED_CODES: readonly string[] = ['DINGTALK_UNAVAILABLE', 'DINGTALK_REJECTED']
 
+/** The worker's public routes, typed from its own handlers (hc<PublicApi>, same origin). */
+const client = (options?: RequestOptions) => hc<PublicApi>('/', options?.fetch ? { fetch: options.fetch } : {})
+const ACCEPT = { Accept: 'application/json' }
+
 export function getConfig(product: string | null, options?: RequestOptions) {
-  const query = product ? `?product=${encodeURIComponent(product)}` : ''
-  return request<ProductConfig>(`/api/config${query}`, {}, options)
+  const query = product ? { product } : {}
+  return request<ProductConfig>(() => client(options).api.config.$get({ query }, { headers: ACCEPT, init: { signal: options?.signal } }), options)
 }
 
 export async function submitApplication(
@@ -126,26 +80,19 @@ export async function submitApplication(
   options?: SubmitOptions,
 ): Promise<SubmitResult> {
   const key = options?.idempotencyKey
-  const init = {
-    method: 'POST',
-    headers: {
-      'Content-Type': 'application/json',
-      ...(key === undefined ? {} : { 'Idempotency-Key': key }),
-      ...(options?.turnstileToken ? { 'CF-Turnstile-Response': options.turnstileToken } : {}),
-    },
-    body: JSON.stringify(input),
+  const headers = {
+    ...ACCEPT,
+    ...(key === undefined ? {} : { 'Idempotency-Key': key }),
+    ...(options?.turnstileToken ? { 'CF-Turnstile-Response': options.turnstileToken } : {}),
   }
   try {
     // 201 when DingTalk has it, 202 when saved and still being submitted (a success: follow
     // statusUrl; `deferred: true` when kept for later review), 200 when a retry under the same key
     // found the first application, or (`existing: true`) the applicant's pending one for this machine.
-    const { status, body: created } = await exchange<{
-      id: string
-      status: string
-      statusUrl?: string
-      deferred?: boolean
-      existing?: boolean
-    }>('/api/applications', init, options)
+    const { status, body: created } = await exchange<SubmitAnswer>(
+      () => client(options).api.applications.$post({ json: input }, { headers, init: { signal: options?.signal } }),
+      options,
+    )
     const deferred = status === 202 ? (created.deferred === true ? 'LATER' : 'SUBMITTING') : null
     return {
       id: created.id,
@@ -163,8 +110,15 @@ export async function submitApplication(
 }
 
 export function getApplication(id: string, token: string, options?: RequestOptions) {
-  const path = `/api/applications/${encodeURIComponent(id)}?t=${encodeURIComponent(token)}`
-  return request<ApplicationView>(path, { cache: 'no-store' }, options)
+  return request<ApplicationView>(
+    () =>
+      client(options).api.applications[':id'].$get(
+        // hono/client puts the param in as given: escaped here.
+        { param: { id: encodeURIComponent(id) }, query: { t: token } },
+        { headers: ACCEPT, init: { cache: 'no-store', signal: options?.signal } },
+      ),
+    options,
+  )
 }
 
 /** A 502/503 that still carries the saved application's id and status link. */
@@ -181,19 +135,14 @@ function savedDespite(error: ApiError): SubmitResult | null {
   }
 }
 
-async function request<T>(path: string, init: RequestInit, options?: RequestOptions): Promise<T> {
-  return (await exchange<T>(path, init, options)).body
+async function request<T>(send: () => Promise<Response>, options?: RequestOptions): Promise<T> {
+  return (await exchange<T>(send, options)).body
 }
 
-async function exchange<T>(path: string, init: RequestInit, options?: RequestOptions): Promise<{ status: number; body: T }> {
-  const doFetch = options?.fetch ?? fetch
+async function exchange<T>(send: () => Promise<Response>, options?: RequestOptions): Promise<{ status: number; body: T }> {
   let response: Response
   try {
-    response = await doFetch(path, {
-      ...init,
-      headers: { Accept: 'application/json', ...init.headers },
-      signal: options?.signal,
-    })
+    response = await send()
   } catch (cause) {
     if (options?.signal?.aborted) throw cause
     throw new ApiError(0, 'NETWORK_ERROR', null)
