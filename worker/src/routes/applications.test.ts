@@ -216,13 +216,13 @@ describe('POST /api/applications', () => {
     expect(fake.instances.has(after!.dingtalk_instance_id)).toBe(true)
   })
 
-  it('answers 502 DINGTALK_REJECTED on a DingTalk business error, retries from cron, then fails with an event', async () => {
+  it('answers 202 with the saved application on a DingTalk business error, retries from cron, then fails with an event', async () => {
     fake.createError = { status: 400, code: 'processCodeError', message: '模板不存在' }
     const errors = vi.spyOn(console, 'error')
     const response = await submit(validApplication())
-    expect(response.status).toBe(502)
+    expect(response.status).toBe(202)
     const body = await readJson(response)
-    expect(body).toMatchObject({ error: { code: 'DINGTALK_REJECTED' }, id: expect.any(String), status: 'submitted' })
+    expect(body).toEqual({ id: expect.any(String), status: 'submitted', statusUrl: expect.any(String) })
     const saved = await row<{ last_error: string; created_at: number }>('SELECT * FROM applications WHERE id = ?1', body.id)
     expect(saved?.last_error).toContain('processCodeError')
 

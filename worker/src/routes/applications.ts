@@ -33,7 +33,6 @@ import { judgePending, type PendingVerdict } from '../pending-limits.ts'
 
 const iso = (ms: number): string => new Date(ms).toISOString()
 const isHeldBack = (app: Application): boolean => app.status === 'submitted' && (app.lastError ?? '').startsWith(CAP_ERROR_PREFIX)
-const REJECTED_MESSAGE = 'the approval system did not accept the request; it is saved and will be retried'
 
 /** 200 with the application a first request under the same Idempotency-Key created; nothing is submitted. */
 async function answerReplay(c: Context<AppEnv>, applicationId: string): Promise<Response> {
@@ -170,12 +169,9 @@ export const applications = new Hono<AppEnv>()
     if (outcome?.status === 'pending_approval') return c.json({ id: app.id, status: outcome.status, statusUrl }, 201)
     // Over a budget (budgets.ts): kept and submitted when the window reopens; reviewed later.
     if (outcome?.deferred) return c.json({ id: app.id, status: 'submitted' as const, statusUrl, deferred: true }, 202)
-    if (outcome?.error instanceof DingTalkRejectedError) {
-      // The upstream detail is in the log; the applicant gets a plain sentence and the link.
-      const error = new DingTalkRejectedError(outcome.error.upstreamStatus, outcome.error.upstreamCode, REJECTED_MESSAGE)
-      error.extra = { id: app.id, status: outcome.status, statusUrl }
-      throw error
-    }
+    // A DingTalk business error (upstream detail in the log) is retried by cron: to the applicant the
+    // application is saved and not yet submitted, a success like any other 202 (issue 9), not an error.
+    if (outcome?.error instanceof DingTalkRejectedError) log.info('DingTalk refused the submission; answering 202, cron retries', { applicationId: app.id, upstreamCode: outcome.error.upstreamCode })
     // Saved and being (or to be) submitted: a success for the applicant, who follows statusUrl.
     return c.json({ id: app.id, status: 'submitted' as const, statusUrl }, 202)
   })
