@@ -10,6 +10,7 @@ export default defineConfig({
       'sandbox/**/*.test.ts',
       'worker/web/**/*.test.ts',
       'worker/deploy/**/*.test.ts',
+      'worker/src/contract/**/*.test.ts',
     ],
     environment: 'node',
     testTimeout: 20_000,

@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { chromium, type Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Stack } from '../sandbox/src/stack.ts'
+import { featureCodeCheck } from '../worker/src/contract/feature-code-check.ts'
 import { applicationInput, ARTIFACTS, decideInSandbox, emailsTo, eventually, instanceFor, instanceIdOf, json, runCronAt, startTestStack, statusOfApplication, submitApplication } from './helpers.ts'
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
@@ -43,7 +44,7 @@ describe('a customer on a phone', () => {
     page.on('console', (message) => message.text().includes('Content Security Policy') && violations.push(message.text()))
     const email = `phone-${Date.now()}@example.com`
 
-    await page.goto(`${stack.urls.worker}/apply?fc=${encodeURIComponent(FEATURE_CODE)}&product=hypermotion`)
+    await page.goto(`${stack.urls.worker}/apply?fc=${encodeURIComponent(FEATURE_CODE)}&product=hypermotion&c=${await featureCodeCheck(FEATURE_CODE)}`)
     const featureCode = page.getByLabel('Feature code')
     expect(await featureCode.inputValue()).toBe(FEATURE_CODE)
     expect(await featureCode.isEditable()).toBe(false)
@@ -164,7 +165,7 @@ describe('a customer on a phone', () => {
       for (const [size, viewport] of [['phone', { width: 390, height: 844 }], ['desktop', { width: 1280, height: 800 }]] as const) {
         const context = await browser.newContext({ viewport, locale, isMobile: size === 'phone' })
         const page = await context.newPage()
-        await page.goto(`${stack.urls.worker}/apply?fc=${encodeURIComponent(first.featureCode)}&product=hypermotion`)
+        await page.goto(`${stack.urls.worker}/apply?fc=${encodeURIComponent(first.featureCode)}&product=hypermotion&c=${await featureCodeCheck(first.featureCode)}`)
         await page.locator('#f-name').fill(String(first.name))
         await page.locator('#f-company').fill(String(first.company))
         await page.locator('#f-email').fill(first.email.toUpperCase())

@@ -129,8 +129,8 @@ describe('the apply page in Chromium on a phone', () => {
       await tab.goto(`${stack.urls.worker}/apply?fc=${encodeURIComponent(FEATURE_CODE)}&product=hypermotion`)
       await tab.locator('html[data-ready="true"]').waitFor()
       expect(await tab.getAttribute('html', 'lang')).toBe(lang)
-      expect(await tab.getByLabel(label).inputValue()).toBe(FEATURE_CODE)
-      expect(await tab.getByLabel(label).isEditable()).toBe(false)
+      expect(await tab.getByLabel(label, { exact: true }).inputValue()).toBe(FEATURE_CODE)
+      expect(await tab.getByLabel(label, { exact: true }).isEditable()).toBe(false)
       // Hydrated: the app reacts (a client-side check of an empty required field).
       await tab.getByRole('button', { name: submit }).click()
       expect(await tab.locator('#f-name').getAttribute('aria-invalid')).toBe('true')
@@ -151,6 +151,8 @@ describe('the apply page in Chromium on a phone', () => {
     await tab.getByLabel('Email').fill(`first-load-${Date.now()}@example.com`)
     await tab.getByRole('checkbox', { name: 'Verify you are human' }).click()
     await tab.getByText('Success').waitFor()
+    // From a QR code without a check value: the code is shown back and confirmed (docs/integration.md).
+    await tab.locator('#f-featureCodeConfirm').check()
     await tab.getByRole('button', { name: 'Submit application' }).click()
     expect((await tab.getByTestId('application-id').textContent({ timeout: 15_000 }))?.trim()).toMatch(/^LD-/)
     expect(problems).toEqual([])

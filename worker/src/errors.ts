@@ -4,6 +4,7 @@
 export type ErrorCode =
   | 'VALIDATION_FAILED'
   | 'INVALID_JSON'
+  | 'INVALID_ENCODING'
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'PAYLOAD_TOO_LARGE'
   | 'RATE_LIMITED'
@@ -46,6 +47,7 @@ export type ErrorCode =
 export const ERROR_CODES: readonly ErrorCode[] = [
   'VALIDATION_FAILED',
   'INVALID_JSON',
+  'INVALID_ENCODING',
   'UNSUPPORTED_MEDIA_TYPE',
   'PAYLOAD_TOO_LARGE',
   'RATE_LIMITED',
@@ -124,6 +126,12 @@ export class ValidationError extends AppError {
 export class InvalidJsonError extends AppError {
   constructor(message = 'the body must be a JSON object') {
     super('INVALID_JSON', 400, message)
+  }
+}
+
+export class InvalidEncodingError extends AppError {
+  constructor() {
+    super('INVALID_ENCODING', 400, 'the body is not valid UTF-8')
   }
 }
 

@@ -40,7 +40,7 @@ export function submit(body: unknown, headers: Record<string, string> = {}, bind
     new Request(`${BASE}/api/applications`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'cf-connecting-ip': `10.0.${rand()}.${rand()}`, ...headers },
-      body: typeof body === 'string' ? body : JSON.stringify(body),
+      body: typeof body === 'string' || body instanceof Uint8Array ? (body as BodyInit) : JSON.stringify(body),
     }),
     bindings,
   )

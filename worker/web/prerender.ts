@@ -145,9 +145,9 @@ export function prerender(): Plugin {
         const settings = pageSettings(settingsFrom, id)
         const product = { settings, apply: {} as Record<Locale, string>, applyFromQr: {} as Record<Locale, string> }
         for (const locale of LOCALES) {
-          const plain: Route = { name: 'apply', featureCode: null, product: id }
+          const plain: Route = { name: 'apply', featureCode: null, check: null, product: id }
           // The worker writes the QR's feature code into the (here empty) read-only field.
-          const fromQr: Route = { name: 'apply', featureCode: '', product: id }
+          const fromQr: Route = { name: 'apply', featureCode: '', check: null, product: id }
           product.apply[locale] = await write(`apply-${id}-${locale}`, locale, await renderPage(plain, locale, settings))
           product.applyFromQr[locale] = await write(`apply-${id}-${locale}-qr`, locale, await renderPage(fromQr, locale, settings))
         }

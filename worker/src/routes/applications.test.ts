@@ -111,7 +111,7 @@ describe('POST /api/applications', () => {
   })
 
   it('answers 400 VALIDATION_FAILED with a code per field', async () => {
-    const response = await submit(validApplication({ name: '', email: 'nope', quantity: 0, validityDays: 7, product: 'x', featureCode: 'bad' }))
+    const response = await submit(validApplication({ name: '', email: 'nope', quantity: 0, validityDays: 7, product: 'x', featureCode: '特征码' }))
     expect(response.status).toBe(400)
     expect(await readJson(response)).toEqual({
       error: {
@@ -142,6 +142,34 @@ describe('POST /api/applications', () => {
       expect(response.status, body).toBe(400)
       expect((await readJson(response)).error.code).toBe('INVALID_JSON')
     }
+  })
+
+  it('answers 400 INVALID_ENCODING for a body that is not UTF-8 (a lone continuation byte, an overlong sequence) and stores nothing', async () => {
+    const before = (await rows('SELECT id FROM applications')).length
+    const json = new TextEncoder().encode(JSON.stringify(validApplication({ name: 'XX' })))
+    const at = new TextDecoder().decode(json).indexOf('XX')
+    for (const bad of [[0x80], [0xc0, 0xaf], [0xe0, 0x80, 0xaf]]) {
+      const body = new Uint8Array([...json.slice(0, at), ...bad, ...json.slice(at + 2)])
+      const response = await submit(body)
+      expect(response.status, String(bad)).toBe(400)
+      expect(await readJson(response)).toEqual({ error: { code: 'INVALID_ENCODING', message: 'the body is not valid UTF-8' } })
+    }
+    expect(await rows('SELECT id FROM applications')).toHaveLength(before)
+    expect(fake.relayCalls).toHaveLength(0)
+  })
+
+  it('accepts Chinese phone formats and full-width digits, storing the ASCII forms', async () => {
+    const response = await submit(validApplication({ phone: '＋８６ 138 0013 8000 转 801', quantity: '２５' }))
+    expect(response.status).toBe(201)
+    const { id } = await readJson(response)
+    expect(await row('SELECT phone, quantity FROM applications WHERE id = ?1', id)).toEqual({ phone: '+86 138 0013 8000 转 801', quantity: 25 })
+  })
+
+  it('accepts a 159-character feature code under the default pattern, and refuses 257', async () => {
+    const code = `HM${'0123456789ABCDEF'.repeat(10)}`.slice(0, 159)
+    expect((await submit(validApplication({ featureCode: code }))).status).toBe(201)
+    const long = await readJson(await submit(validApplication({ featureCode: 'A'.repeat(257) })))
+    expect(long.error).toMatchObject({ code: 'VALIDATION_FAILED', fields: { featureCode: 'TOO_LONG' } })
   })
 
   it('answers 413 PAYLOAD_TOO_LARGE past 16 KB', async () => {
@@ -190,13 +218,13 @@ describe('POST /api/applications', () => {
     expect(fake.instances.has(after!.dingtalk_instance_id)).toBe(true)
   })
 
-  it('answers 502 DINGTALK_REJECTED on a DingTalk business error, retries from cron, then fails with an event', async () => {
+  it('answers 202 with the saved application on a DingTalk business error, retries from cron, then fails with an event', async () => {
     fake.createError = { status: 400, code: 'processCodeError', message: '模板不存在' }
     const errors = vi.spyOn(console, 'error')
     const response = await submit(validApplication())
-    expect(response.status).toBe(502)
+    expect(response.status).toBe(202)
     const body = await readJson(response)
-    expect(body).toMatchObject({ error: { code: 'DINGTALK_REJECTED' }, id: expect.any(String), status: 'submitted' })
+    expect(body).toEqual({ id: expect.any(String), status: 'submitted', statusUrl: expect.any(String) })
     const saved = await row<{ last_error: string; created_at: number }>('SELECT * FROM applications WHERE id = ?1', body.id)
     expect(saved?.last_error).toContain('processCodeError')
 

@@ -15,23 +15,21 @@ import {
   ApplicationPendingError,
   DingTalkRejectedError,
   NotFoundError,
-  RateLimitedError,
   TooManyPendingError,
   TurnstileError,
-  ValidationError,
 } from '../errors.ts'
 import { errorFields } from '../log.ts'
-import { limitBody, parseJsonObject, requireJson } from '../body.ts'
+import { limitBody } from '../body.ts'
 import { insertDeliveryStatement } from '../db/deliveries.ts'
 import { createMailer } from '../mail/mailer.ts'
 import { processOutbox } from '../outbox.ts'
+import { limitSubmitRate, validApplication } from './application-body.ts'
 import { newApplicationId, newDeliveryId, newEventId } from '../ids.ts'
 import { hashApplicationInput, IDEMPOTENCY_KEY_HEADER, parseIdempotencyKey, replayedApplicationId } from '../idempotency.ts'
 import { licenseFileName } from '../issuance.ts'
 import { DERIVED_TOKEN_MARKER, statusUrlOf, verifyStatusToken } from '../status-token.ts'
 import { submitToDingTalk } from '../submission.ts'
 import { TURNSTILE_HEADER, verifyTurnstile } from '../turnstile.ts'
-import { localeFromAcceptLanguage, validateApplication } from '../validation.ts'
 import { LEASE_MS } from '../backoff.ts'
 import { decisionCommentField } from '../decision-comment.ts'
 import { timeZoneOf } from '../time-zone.ts'
@@ -40,7 +38,6 @@ import { judgePending, type PendingVerdict } from '../pending-limits.ts'
 
 const iso = (ms: number): string => new Date(ms).toISOString()
 const isHeldBack = (app: Application): boolean => app.status === 'submitted' && (app.lastError ?? '').startsWith(CAP_ERROR_PREFIX)
-const REJECTED_MESSAGE = 'the approval system did not accept the request; it is saved and will be retried'
 
 /** 200 with the application a first request under the same Idempotency-Key created; nothing is submitted. */
 async function answerReplay(c: Context<AppEnv>, applicationId: string): Promise<Response> {
@@ -73,25 +70,10 @@ async function answerPending(c: Context<AppEnv>, verdict: Exclude<PendingVerdict
 }
 
 export const applications = new Hono<AppEnv>()
-  .post('/', limitBody(), async (c) => {
+  .post('/', limitBody(), limitSubmitRate(), validApplication(), async (c) => {
     const { config, log } = c.var
-    const limiter = c.env.SUBMIT_RATE_LIMITER
-    if (limiter) {
-      const { success } = await limiter.limit({ key: c.req.header('cf-connecting-ip') ?? 'unknown' })
-      if (!success) throw new RateLimitedError()
-    }
-    requireJson(c)
     const key = parseIdempotencyKey(c.req.header(IDEMPOTENCY_KEY_HEADER))
-    const body = parseJsonObject(await c.req.text())
-    const checked = validateApplication(body, {
-      products: config.products,
-      defaultProduct: config.defaultProduct,
-      validityDays: config.validityDays,
-      quantity: config.quantity,
-      featureCodePattern: config.featureCodePattern,
-      defaultLocale: localeFromAcceptLanguage(c.req.header('accept-language')),
-    })
-    if (!checked.ok) throw new ValidationError(checked.fields)
+    const checked = { value: c.req.valid('json') }
 
     const now = Date.now()
     // The key is bound to the validated request: the same key with another body is refused.
@@ -203,12 +185,9 @@ export const applications = new Hono<AppEnv>()
     if (outcome?.status === 'pending_approval') return c.json({ id: app.id, status: outcome.status, statusUrl }, 201)
     // Over a budget (budgets.ts): kept and submitted when the window reopens; reviewed later.
     if (outcome?.deferred) return c.json({ id: app.id, status: 'submitted' as const, statusUrl, deferred: true }, 202)
-    if (outcome?.error instanceof DingTalkRejectedError) {
-      // The upstream detail is in the log; the applicant gets a plain sentence and the link.
-      const error = new DingTalkRejectedError(outcome.error.upstreamStatus, outcome.error.upstreamCode, REJECTED_MESSAGE)
-      error.extra = { id: app.id, status: outcome.status, statusUrl }
-      throw error
-    }
+    // A DingTalk business error (upstream detail in the log) is retried by cron: to the applicant the
+    // application is saved and not yet submitted, a success like any other 202 (issue 9), not an error.
+    if (outcome?.error instanceof DingTalkRejectedError) log.info('DingTalk refused the submission; answering 202, cron retries', { applicationId: app.id, upstreamCode: outcome.error.upstreamCode })
     // Saved and being (or to be) submitted: a success for the applicant, who follows statusUrl.
     return c.json({ id: app.id, status: 'submitted' as const, statusUrl }, 202)
   })

@@ -7,7 +7,7 @@ import { raiseAlert, resolveIfFiring } from '../alerts/store.ts'
 import { countPush } from '../db/api-usage.ts'
 import { applyInstanceEvent } from '../approval.ts'
 import { bodySignedByProxy } from '../proxy-proof.ts'
-import { limitBody, parseJsonObject } from '../body.ts'
+import { decodeUtf8, limitBody, parseJsonObject } from '../body.ts'
 import { getApplicationByInstance } from '../db/applications.ts'
 import { dingtalkFor } from '../dingtalk/egress.ts'
 import { resolveUnknownInstance } from '../resolve-instance.ts'
@@ -54,9 +54,10 @@ export const internalEvents = new Hono<AppEnv>()
 async function recordEvent(c: Context<AppEnv>, body: Uint8Array, seen: (instanceId: string) => void): Promise<Response> {
   const { config, log } = c.var
 
+  const text = decodeUtf8(body)
   let json: Record<string, unknown>
   try {
-    json = parseJsonObject(new TextDecoder().decode(body))
+    json = parseJsonObject(text)
   } catch {
     throw new InvalidEventError('the event is not a JSON object')
   }

@@ -5,7 +5,7 @@ import { Hono } from 'hono'
 import { resolveIfFiring } from '../alerts/store.ts'
 import { createProof, PROXY_AUDIENCE } from '../../../proof/src/index.ts'
 import { bodySignedByProxy } from '../proxy-proof.ts'
-import { limitBody, parseJsonObject } from '../body.ts'
+import { decodeUtf8, limitBody, parseJsonObject } from '../body.ts'
 import { onProxyHeartbeat } from '../backlog.ts'
 import { recordProxyHeartbeat, type ProxyHeartbeat } from '../db/proxies.ts'
 import type { AppEnv } from '../env.ts'
@@ -30,7 +30,7 @@ function parseHeartbeat(json: Record<string, unknown>): (ProxyHeartbeat & { nonc
 export const internalProxyCheck = new Hono<AppEnv>().post('/', limitBody(), async (c) => {
   const { config, log } = c.var
   const body = await bodySignedByProxy(c)
-  const parsed = parseHeartbeat(parseJsonObject(new TextDecoder().decode(body)))
+  const parsed = parseHeartbeat(parseJsonObject(decodeUtf8(body)))
   if (typeof parsed === 'string') throw new InvalidJsonError(parsed)
   const { nonce, ...heartbeat } = parsed
   const now = Date.now()

@@ -1,44 +1,14 @@
 // Every HTTP call the page makes, typed. A non-2xx answer becomes an ApiError carrying the
 // server's stable code ({ error: { code, message, fields? } }); a failed fetch is NETWORK_ERROR.
-import type { Locale } from './i18n.ts'
+import { hc } from 'hono/client'
 import { browserTimeZone } from './time-zone.ts'
+import type { ApplicationBody } from '../../src/contract/application.ts'
+import type { ApplicationView, ProductConfig, PublicApi, SubmitAnswer } from '../../src/contract/public-api.ts'
 
-export interface Vendor {
-  name: string
-  supportEmail: string
-  supportPhone: string | null
-  privacyUrl: string
-  logoUrl: string | null
-  /** e.g. an ICP record number (ICP备案号). */
-  footer: string | null
-}
+export type { ApplicationView, LicenseSummary, ProductConfig, TimelineEntry, Vendor } from '../../src/contract/public-api.ts'
 
-export interface ProductConfig {
-  product: { id: string; name: string }
-  validityDays: number[]
-  quantity: { min: number; max: number }
-  featureCodePattern: string
-  locales: Locale[]
-  /** Who the applicant deals with (optional for an older worker). */
-  vendor?: Vendor
-  /** Cloudflare Turnstile on the form, or null when the portal runs without it. */
-  turnstile?: { siteKey: string; scriptUrl: string; action: string } | null
-}
-
-export interface ApplicationInput {
-  name: string
-  company: string
-  email: string
-  phone?: string
-  featureCode: string
-  quantity: number
-  validityDays: number
-  note?: string
-  locale: Locale
-  product?: string
-  /** The applicant's IANA time zone; submitApplication adds the browser's when absent. */
-  timeZone?: string
-}
+/** The request body, as the worker's validator takes it (contract/application.ts). */
+export type ApplicationInput = ApplicationBody
 
 export type ApplicationStatus =
   | 'submitted'
@@ -65,44 +35,6 @@ export interface SubmitResult {
   deferred: DeferredCode | null
   /** True when nothing new was stored: the applicant's pending request for this machine answered. */
   existing: boolean
-}
-
-export interface TimelineEntry {
-  status: ApplicationStatus
-  at: string
-}
-
-export interface LicenseSummary {
-  id: string
-  notBefore: string
-  expiresAt: string
-  fileName: string
-  /** When an operator revoked it (ISO 8601), or null: a revoked license no longer works. */
-  revokedAt: string | null
-}
-
-export interface ApplicationView {
-  id: string
-  status: ApplicationStatus
-  /** Only for `failed`: whether an alert about it actually reached a person. */
-  alerted?: boolean
-  product: string | { id: string; name?: string }
-  featureCode: string
-  quantity: number
-  validityDays: number
-  name: string
-  company: string
-  email: string
-  locale: Locale
-  /** The zone the mails print times in (optional for an older worker). */
-  timeZone?: string
-  /** The refusing approver's comment, when the vendor shows it. */
-  decisionComment?: string
-  createdAt: string
-  /** Saved and kept for later review (the worker's budgets); optional for an older worker. */
-  deferred?: boolean
-  timeline: TimelineEntry[]
-  license: LicenseSummary | null
 }
 
 export class ApiError extends Error {
@@ -135,9 +67,13 @@ export interface SubmitOptions extends RequestOptions {
 
 const DEFERRED_CODES: readonly string[] = ['DINGTALK_UNAVAILABLE', 'DINGTALK_REJECTED']
 
+/** The worker's public routes, typed from its own handlers (hc<PublicApi>, same origin). */
+const client = (options?: RequestOptions) => hc<PublicApi>('/', options?.fetch ? { fetch: options.fetch } : {})
+const ACCEPT = { Accept: 'application/json' }
+
 export function getConfig(product: string | null, options?: RequestOptions) {
-  const query = product ? `?product=${encodeURIComponent(product)}` : ''
-  return request<ProductConfig>(`/api/config${query}`, {}, options)
+  const query = product ? { product } : {}
+  return request<ProductConfig>(() => client(options).api.config.$get({ query }, { headers: ACCEPT, init: { signal: options?.signal } }), options)
 }
 
 export async function submitApplication(
@@ -145,26 +81,19 @@ export async function submitApplication(
   options?: SubmitOptions,
 ): Promise<SubmitResult> {
   const key = options?.idempotencyKey
-  const init = {
-    method: 'POST',
-    headers: {
-      'Content-Type': 'application/json',
-      ...(key === undefined ? {} : { 'Idempotency-Key': key }),
-      ...(options?.turnstileToken ? { 'CF-Turnstile-Response': options.turnstileToken } : {}),
-    },
-    body: JSON.stringify({ ...input, timeZone: input.timeZone ?? browserTimeZone() }),
+  const headers = {
+    ...ACCEPT,
+    ...(key === undefined ? {} : { 'Idempotency-Key': key }),
+    ...(options?.turnstileToken ? { 'CF-Turnstile-Response': options.turnstileToken } : {}),
   }
   try {
     // 201 when DingTalk has it, 202 when saved and still being submitted (a success: follow
     // statusUrl; `deferred: true` when kept for later review), 200 when a retry under the same key
     // found the first application, or (`existing: true`) the applicant's pending one for this machine.
-    const { status, body: created } = await exchange<{
-      id: string
-      status: string
-      statusUrl?: string
-      deferred?: boolean
-      existing?: boolean
-    }>('/api/applications', init, options)
+    const { status, body: created } = await exchange<SubmitAnswer>(
+      () => client(options).api.applications.$post({ json: { ...input, timeZone: input.timeZone ?? browserTimeZone() } }, { headers, init: { signal: options?.signal } }),
+      options,
+    )
     const deferred = status === 202 ? (created.deferred === true ? 'LATER' : 'SUBMITTING') : null
     return {
       id: created.id,
@@ -182,8 +111,15 @@ export async function submitApplication(
 }
 
 export function getApplication(id: string, token: string, options?: RequestOptions) {
-  const path = `/api/applications/${encodeURIComponent(id)}?t=${encodeURIComponent(token)}`
-  return request<ApplicationView>(path, { cache: 'no-store' }, options)
+  return request<ApplicationView>(
+    () =>
+      client(options).api.applications[':id'].$get(
+        // hono/client puts the param in as given: escaped here.
+        { param: { id: encodeURIComponent(id) }, query: { t: token } },
+        { headers: ACCEPT, init: { cache: 'no-store', signal: options?.signal } },
+      ),
+    options,
+  )
 }
 
 /** Where the status page downloads the license file (an attachment; the token authorises it). */
@@ -197,7 +133,11 @@ export function licenseDownloadPath(id: string, token: string): string {
  */
 export async function resendLicense(id: string, token: string, options?: RequestOptions): Promise<void> {
   const path = `/api/applications/${encodeURIComponent(id)}/license/resend?t=${encodeURIComponent(token)}`
-  await request<{ queued: boolean }>(path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' }, options)
+  const send = options?.fetch ?? fetch
+  await request<{ queued: boolean }>(
+    () => send(path, { method: 'POST', headers: { ...ACCEPT, 'Content-Type': 'application/json' }, body: '{}', signal: options?.signal }),
+    options,
+  )
 }
 
 /** Seconds until a rate-limited request may be sent again (the body's `retryAfterSeconds`), or null. */
@@ -221,19 +161,14 @@ function savedDespite(error: ApiError): SubmitResult | null {
   }
 }
 
-async function request<T>(path: string, init: RequestInit, options?: RequestOptions): Promise<T> {
-  return (await exchange<T>(path, init, options)).body
+async function request<T>(send: () => Promise<Response>, options?: RequestOptions): Promise<T> {
+  return (await exchange<T>(send, options)).body
 }
 
-async function exchange<T>(path: string, init: RequestInit, options?: RequestOptions): Promise<{ status: number; body: T }> {
-  const doFetch = options?.fetch ?? fetch
+async function exchange<T>(send: () => Promise<Response>, options?: RequestOptions): Promise<{ status: number; body: T }> {
   let response: Response
   try {
-    response = await doFetch(path, {
-      ...init,
-      headers: { Accept: 'application/json', ...init.headers },
-      signal: options?.signal,
-    })
+    response = await send()
   } catch (cause) {
     if (options?.signal?.aborted) throw cause
     throw new ApiError(0, 'NETWORK_ERROR', null)

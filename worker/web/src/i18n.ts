@@ -47,7 +47,7 @@ const zhCN = {
   'field.locale': '语言',
 
   'err.REQUIRED': '请填写{field}',
-  'err.TOO_LONG': '{field}超出长度限制',
+  'err.TOO_LONG': '{field}最多 {limit} 个字符',
   'err.INVALID_EMAIL': '请输入有效的邮箱地址，例如 name@example.com',
   'err.INVALID_FORMAT': '{field}格式不正确',
   'err.OUT_OF_RANGE': '{field}超出允许范围',
@@ -59,7 +59,13 @@ const zhCN = {
   'err.featureCode.REQUIRED': '请填写特征码',
   'err.featureCode.INVALID_FORMAT':
     '特征码格式不正确。请重新扫描产品中的二维码，或从产品中完整复制。',
-  'err.phone.INVALID_FORMAT': '请输入有效的电话号码',
+  'err.phone.INVALID_FORMAT': '请输入有效的电话号码，例如 138 0013 8000 或 010-1234 5678 转 801',
+  'err.featureCode.CHECK_MISMATCH':
+    '此二维码已损坏：请重新扫描，或手动输入产品中显示的特征码。',
+  'err.featureCodeConfirm.REQUIRED': '请核对特征码与产品中显示的一致，并勾选确认。',
+  'hint.featureCodeVerified': '已从产品二维码填入并核对',
+  'confirmCode.title': '请核对特征码',
+  'confirmCode.label': '我已核对，上面的特征码与 {product} 中显示的一致',
   'err.quantity.REQUIRED': '请填写数量',
   'err.quantity.INVALID_FORMAT': '请输入整数',
   'err.quantity.OUT_OF_RANGE': '数量须在 {min} 到 {max} 之间',
@@ -150,7 +156,7 @@ const en: Record<MessageKey, string> = {
   'field.locale': 'Language',
 
   'err.REQUIRED': '{field} is required',
-  'err.TOO_LONG': '{field} is too long',
+  'err.TOO_LONG': '{field} must be at most {limit} characters',
   'err.INVALID_EMAIL': 'Enter a valid email address, like name@example.com',
   'err.INVALID_FORMAT': '{field} is not in a valid format',
   'err.OUT_OF_RANGE': '{field} is out of range',
@@ -162,7 +168,13 @@ const en: Record<MessageKey, string> = {
   'err.featureCode.REQUIRED': 'Please enter the feature code',
   'err.featureCode.INVALID_FORMAT':
     'This is not a valid feature code. Scan the QR code in the product again, or copy the code exactly.',
-  'err.phone.INVALID_FORMAT': 'Enter a valid phone number',
+  'err.phone.INVALID_FORMAT': 'Enter a valid phone number, like 138 0013 8000 or +86 10 1234 5678 ext. 801',
+  'err.featureCode.CHECK_MISMATCH':
+    'This QR code is damaged — rescan it or type the code shown by the product.',
+  'err.featureCodeConfirm.REQUIRED': 'Compare the code with the product’s screen and tick the box.',
+  'hint.featureCodeVerified': 'Filled in from the product’s QR code and verified',
+  'confirmCode.title': 'Check the feature code',
+  'confirmCode.label': 'I checked that the code above matches the one shown by {product}',
   'err.quantity.REQUIRED': 'Please enter a quantity',
   'err.quantity.INVALID_FORMAT': 'Enter a whole number',
   'err.quantity.OUT_OF_RANGE': 'Enter a number from {min} to {max}',

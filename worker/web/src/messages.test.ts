@@ -37,8 +37,8 @@ describe('fieldErrorMessage', () => {
   })
 
   it('falls back to the generic message of the code, naming the field', () => {
-    expect(fieldErrorMessage('en', 'note', 'TOO_LONG')).toBe('Note is too long')
-    expect(fieldErrorMessage('zh-CN', 'company', 'TOO_LONG')).toBe('公司超出长度限制')
+    expect(fieldErrorMessage('en', 'note', 'TOO_LONG')).toBe('Note must be at most 1000 characters')
+    expect(fieldErrorMessage('zh-CN', 'company', 'TOO_LONG')).toBe('公司最多 200 个字符')
     expect(fieldErrorMessage('en', 'phone', 'REQUIRED')).toBe('Phone is required')
   })
 

@@ -1,11 +1,14 @@
 // Turns coded errors (from the client checks or the worker) into words in the chosen language:
 // a field's own message when it has one, else the code's generic message, else "invalid".
 import { ApiError } from './api.ts'
+import { MAX_LENGTH } from './validation.ts'
 import { isMessageKey, MESSAGES, translate } from './i18n.ts'
 import type { Locale, MessageKey } from './i18n.ts'
 
 export interface MessageContext {
   quantity?: { min: number; max: number }
+  /** Per field, the most characters it takes (stated in TOO_LONG). */
+  limits?: Readonly<Partial<Record<string, number>>>
 }
 
 /** The field's name inside sentences ("Company is required"), without "(optional)". */
@@ -24,6 +27,7 @@ export function fieldErrorMessage(
     field: fieldName(locale, field),
     min: context.quantity?.min ?? '',
     max: context.quantity?.max ?? '',
+    limit: (context.limits ?? MAX_LENGTH)[field as keyof typeof MAX_LENGTH] ?? '',
   }
   const own = `err.${field}.${code}`
   const generic = `err.${code}`

@@ -3,15 +3,16 @@ import { parseRoute, safeHref } from './route.ts'
 
 describe('parseRoute', () => {
   it('reads the feature code and product from the QR code link', () => {
-    expect(parseRoute('/apply', '?fc=AB%2BCD&product=hypermotion')).toEqual({
+    expect(parseRoute('/apply', '?fc=AB%2BCD&product=hypermotion&c=015505')).toEqual({
       name: 'apply',
       featureCode: 'AB+CD',
+      check: '015505',
       product: 'hypermotion',
     })
   })
 
   it('serves the form at / and /apply/ with nothing prefilled', () => {
-    const empty = { name: 'apply', featureCode: null, product: null }
+    const empty = { name: 'apply', featureCode: null, check: null, product: null }
     expect(parseRoute('/', '')).toEqual(empty)
     expect(parseRoute('/apply/', '?fc=')).toEqual(empty)
   })

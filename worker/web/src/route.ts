@@ -1,8 +1,9 @@
-// The page's two addresses, read from location: /apply?fc=&product= (also /) and /status/:id?t=.
+// The page's two addresses, read from location: /apply?product=&fc=&c= (also /) and /status/:id?t=.
+// `c` is the QR's check value of the feature code (docs/integration.md).
 // No router library: two routes do not need one.
 
 export type Route =
-  | { name: 'apply'; featureCode: string | null; product: string | null }
+  | { name: 'apply'; featureCode: string | null; check: string | null; product: string | null }
   | { name: 'status'; id: string; token: string | null }
   | { name: 'notFound' }
 
@@ -13,6 +14,7 @@ export function parseRoute(pathname: string, search: string): Route {
     return {
       name: 'apply',
       featureCode: query.get('fc')?.trim() || null,
+      check: query.get('c')?.trim() || null,
       product: query.get('product')?.trim() || null,
     }
   }

@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { LIMITS } from '../../src/validation.ts'
 import {
-  MAX_LENGTH,
   compilePattern,
   toApplicationInput,
   validateDraft,
@@ -116,6 +114,7 @@ describe('toApplicationInput', () => {
     const input = toApplicationInput(
       draft({ name: ' 张三 ', quantity: ' 3 ', featureCode: ` ${CODE}\n` }),
       { locale: 'zh-CN', product: 'hypermotion' },
+      rules,
     )
     expect(input).toEqual({
       name: '张三',
@@ -133,7 +132,7 @@ describe('toApplicationInput', () => {
     const input = toApplicationInput(draft({ phone: '010-1234567', note: ' urgent ' }), {
       locale: 'en',
       product: null,
-    })
+    }, rules)
     expect(input.phone).toBe('010-1234567')
     expect(input.note).toBe('urgent')
     expect('product' in input).toBe(false)
@@ -148,8 +147,13 @@ describe('compilePattern', () => {
   })
 })
 
-describe('length limits', () => {
-  it('are the worker\'s own, so the page never accepts what the server refuses', () => {
-    expect(MAX_LENGTH).toEqual(LIMITS)
+describe('the shared schema', () => {
+  it('accepts the phone numbers and digits people type in China, as the worker does', () => {
+    for (const phone of ['138.0013.8000', '+86 138 0013 8000 转 801', '0086-10-1234-5678', '(0755) 1234 5678 ext. 801', '138 0013 8000 x801', '１３８ ００１３ ８０００']) {
+      expect(validateField('phone', draft({ phone }), rules), phone).toBeNull()
+    }
+    expect(validateField('quantity', draft({ quantity: '２５' }), rules)).toBeNull()
+    const input = toApplicationInput(draft({ phone: '１３８－００１３－８０００', quantity: '２５' }), { locale: 'en', product: null }, rules)
+    expect(input).toMatchObject({ phone: '138-0013-8000', quantity: 25 })
   })
 })

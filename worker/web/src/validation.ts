@@ -1,5 +1,12 @@
-// Client-side checks of the apply form, using the server's field codes so that a message comes
-// from one table whether the browser or the worker found the problem. Pure: no DOM, no Vue.
+// Client-side checks of the apply form: the worker's own schema (worker/src/contract), so the page
+// accepts exactly what the server accepts and a message comes from one table whoever found the
+// problem. Pure: no DOM, no Vue.
+import {
+  LIMITS,
+  checkApplication,
+  type ApplicationRules,
+  type FieldCode,
+} from '../../src/contract/application.ts'
 import type { ApplicationInput, ProductConfig } from './api.ts'
 import type { Locale } from './i18n.ts'
 
@@ -24,13 +31,7 @@ export const FIELDS: readonly FieldName[] = [
   'note',
 ]
 
-export type FieldErrorCode =
-  | 'REQUIRED'
-  | 'TOO_LONG'
-  | 'INVALID_EMAIL'
-  | 'INVALID_FORMAT'
-  | 'OUT_OF_RANGE'
-  | 'NOT_ALLOWED'
+export type FieldErrorCode = FieldCode
 
 export type FieldErrors = Partial<Record<FieldName, string>>
 
@@ -51,16 +52,25 @@ export type ValidationRules = Pick<
   'validityDays' | 'quantity' | 'featureCodePattern'
 >
 
-// The worker's limits (worker/src/validation.ts LIMITS); a test keeps the two in step.
-export const MAX_LENGTH = { name: 100, company: 200, email: 254, phone: 32, note: 1000 } as const
+/** The limits the worker enforces, for `maxlength` and the messages. */
+export const MAX_LENGTH = LIMITS
 
-const EMAIL = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/
-const PHONE = /^\+?[0-9(][0-9 ()-]{3,38}$/
-const INTEGER = /^\d+$/
+// The product comes from the link, not the form: the worker checks it (NOT_ALLOWED).
+const ANY_PRODUCT = { has: () => true }
 
-/** Feature codes are machine strings: whitespace from wrapped copies is never part of them. */
-export function normalizeFeatureCode(value: string): string {
-  return value.replace(/\s+/g, '')
+function schemaRules(rules: ValidationRules): ApplicationRules {
+  return {
+    products: ANY_PRODUCT,
+    defaultProduct: '',
+    validityDays: rules.validityDays,
+    quantity: rules.quantity,
+    featureCodePattern: compilePattern(rules.featureCodePattern),
+    defaultLocale: 'en',
+  }
+}
+
+function check(draft: ApplicationDraft, rules: ValidationRules, locale: Locale = 'en') {
+  return checkApplication({ ...draft, locale }, schemaRules(rules))
 }
 
 export function validateField(
@@ -68,69 +78,37 @@ export function validateField(
   draft: ApplicationDraft,
   rules: ValidationRules,
 ): FieldErrorCode | null {
-  switch (field) {
-    case 'name':
-    case 'company':
-      return text(draft[field], MAX_LENGTH[field], true)
-    case 'email': {
-      const value = draft.email.trim()
-      return text(value, MAX_LENGTH.email, true) ?? (EMAIL.test(value) ? null : 'INVALID_EMAIL')
-    }
-    case 'phone': {
-      const value = draft.phone.trim()
-      if (!value) return null
-      return text(value, MAX_LENGTH.phone, false) ?? (PHONE.test(value) ? null : 'INVALID_FORMAT')
-    }
-    case 'note':
-      return text(draft.note, MAX_LENGTH.note, false)
-    case 'featureCode': {
-      const value = normalizeFeatureCode(draft.featureCode)
-      if (!value) return 'REQUIRED'
-      const pattern = compilePattern(rules.featureCodePattern)
-      return pattern && !pattern.test(value) ? 'INVALID_FORMAT' : null
-    }
-    case 'quantity': {
-      const value = draft.quantity.trim()
-      if (!value) return 'REQUIRED'
-      if (!INTEGER.test(value)) return 'INVALID_FORMAT'
-      const n = Number(value)
-      return n < rules.quantity.min || n > rules.quantity.max ? 'OUT_OF_RANGE' : null
-    }
-    case 'validityDays':
-      if (draft.validityDays === null) return 'REQUIRED'
-      return rules.validityDays.includes(draft.validityDays) ? null : 'NOT_ALLOWED'
-  }
+  const result = check(draft, rules)
+  return result.ok ? null : (result.fields[field] ?? null)
 }
 
 export function validateDraft(draft: ApplicationDraft, rules: ValidationRules): FieldErrors {
+  const result = check(draft, rules)
+  if (result.ok) return {}
   const errors: FieldErrors = {}
-  for (const field of FIELDS) {
-    const code = validateField(field, draft, rules)
-    if (code) errors[field] = code
-  }
+  for (const field of FIELDS) if (result.fields[field]) errors[field] = result.fields[field]
   return errors
 }
 
-/** The request body for a draft that passed validateDraft; empty optional fields are left out. */
+/**
+ * The request body for a draft that passed validateDraft, in the schema's normalised form
+ * (trimmed, half-width digits, compacted feature code); empty optional fields are left out.
+ */
 export function toApplicationInput(
   draft: ApplicationDraft,
   context: { locale: Locale; product: string | null },
+  rules: ValidationRules,
 ): ApplicationInput {
-  const input: ApplicationInput = {
-    name: draft.name.trim(),
-    company: draft.company.trim(),
-    email: draft.email.trim(),
-    featureCode: normalizeFeatureCode(draft.featureCode),
-    quantity: Number(draft.quantity.trim()),
-    validityDays: draft.validityDays ?? 0,
-    locale: context.locale,
+  const result = check(draft, rules, context.locale)
+  if (!result.ok) throw new Error('toApplicationInput needs a draft that passed validateDraft')
+  // The zone is the browser's, added by submitApplication (api.ts), not a form field.
+  const { phone, note, product: _product, timeZone: _timeZone, ...required } = result.value
+  return {
+    ...required,
+    ...(phone ? { phone } : {}),
+    ...(note ? { note } : {}),
+    ...(context.product ? { product: context.product } : {}),
   }
-  const phone = draft.phone.trim()
-  const note = draft.note.trim()
-  if (phone) input.phone = phone
-  if (note) input.note = note
-  if (context.product) input.product = context.product
-  return input
 }
 
 /**
@@ -144,10 +122,4 @@ export function compilePattern(source: string): RegExp | null {
   } catch {
     return null
   }
-}
-
-function text(value: string, max: number, required: boolean): FieldErrorCode | null {
-  const trimmed = value.trim()
-  if (!trimmed) return required ? 'REQUIRED' : null
-  return [...trimmed].length > max ? 'TOO_LONG' : null
 }

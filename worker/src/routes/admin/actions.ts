@@ -9,7 +9,7 @@ import { resendLicense } from '../../actions/resend.ts'
 import { revokeLicense } from '../../actions/revoke.ts'
 import { resubmitApplication, submitNow } from '../../actions/resubmit.ts'
 import { withdrawApplication } from '../../actions/withdraw.ts'
-import { limitBody, parseJsonObject } from '../../body.ts'
+import { limitBody, readJsonObject } from '../../body.ts'
 import { getApplication, type Application } from '../../db/applications.ts'
 import type { StaffEnv } from '../../env.ts'
 import { NotFoundError, ValidationError } from '../../errors.ts'
@@ -33,7 +33,7 @@ function sendSoon(c: Context<StaffEnv>, applicationId: string, now: number, afte
 async function target(c: Context<StaffEnv>): Promise<{ app: Application; body: Record<string, unknown> }> {
   const id = c.req.param('id') ?? ''
   if (!/^LD-[0-9A-Z]{1,32}$/.test(id)) throw new ValidationError({ id: 'INVALID_FORMAT' })
-  const body = parseJsonObject(await c.req.text())
+  const body = await readJsonObject(c)
   const app = await getApplication(c.env.DB, id)
   if (!app) throw new NotFoundError('no such application')
   return { app, body }
@@ -92,7 +92,7 @@ export const adminLicenseActions = new Hono<StaffEnv>().post('/:licenseId/revoke
   const { log, staff } = c.var
   const licenseId = c.req.param('licenseId') ?? ''
   if (!/^LIC-[0-9A-Z]{1,32}$/.test(licenseId)) throw new ValidationError({ licenseId: 'INVALID_FORMAT' })
-  const input = readActionInput(parseJsonObject(await c.req.text()))
+  const input = readActionInput(await readJsonObject(c))
   const result = await revokeLicense({ db: c.env.DB, now: Date.now(), operator: staff.email }, licenseId, input)
   log.info('operator revoke', { licenseId, applicationId: result.applicationId, operator: staff.email, duplicate: result.duplicate })
   return c.json(result)

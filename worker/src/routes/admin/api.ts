@@ -1,7 +1,7 @@
 // /api/admin: the console's JSON API behind the Access guard (docs/api.md, "Admin API"): the guard's
 // two proof points, the read API of the console's views and its actions (actions.ts).
 import { Hono } from 'hono'
-import { limitBody, parseJsonObject } from '../../body.ts'
+import { limitBody, readJsonObject } from '../../body.ts'
 import type { StaffEnv } from '../../env.ts'
 import { adminActions, adminLicenseActions } from './actions.ts'
 import { adminApplications } from './applications.ts'
@@ -17,7 +17,7 @@ export const adminApi = new Hono<StaffEnv>()
   .get('/me', (c) => c.json({ email: c.var.staff.email, role: c.var.staff.role }))
   // An operator-only action that changes nothing: proves the action guard end to end.
   .post('/ping', limitBody(), async (c) => {
-    parseJsonObject(await c.req.text())
+    await readJsonObject(c)
     return c.json({ pong: true, by: c.var.staff.email })
   })
   .route('/applications', adminApplications)
