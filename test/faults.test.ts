@@ -259,11 +259,14 @@ describe('the stack under faults', () => {
       expect(attemptsTo()).toHaveLength(1)
       expect((await statusOf(created.body.statusUrl)).body.status).toBe('issued')
 
-      // The cron run a minute later (its scheduled time is the worker's clock) sends it.
-      await cronAt(Date.now() + 61_000)
-      const { body } = await statusOf(created.body.statusUrl)
-      expect(body.status).toBe('delivered')
-      const attempts = attemptsTo()
+      // The cron run a minute later (its scheduled time is the worker's clock) sends it. Other
+      // applicants' acknowledgements share Resend's 2 mails a second: a run that meets a 429
+      // leaves the rest due for the next one, so a few runs may be needed.
+      await eventually(async () => {
+        await cronAt(Date.now() + 61_000)
+        return (await statusOf(created.body.statusUrl)).body.status === 'delivered'
+      }, 'the license mail delivered after the back-off', 30_000)
+      const attempts = attemptsTo().filter((attempt) => attempt.status !== 429)
       expect(attempts.map((attempt) => attempt.status)).toEqual([500, 200])
       expect(attempts[0].idempotencyKey).toMatch(/^delivery\/\S+$/)
       expect(attempts[1].idempotencyKey).toBe(attempts[0].idempotencyKey)
