@@ -2,18 +2,11 @@
 // No worker globals, so the page's tsconfig can read it; worker/src/public-api.ts checks at compile
 // time that the worker's own routes take and answer these shapes (docs/api.md).
 import type { Hono } from 'hono'
-import type { ApplicationStatus, Locale } from '../shapes.ts'
+import type { ApplicationStatus, Locale, Vendor } from '../shapes.ts'
 import type { ApplicationBody } from './application.ts'
 
-export interface Vendor {
-  name: string
-  supportEmail: string
-  supportPhone: string | null
-  privacyUrl: string
-  logoUrl: string | null
-  /** e.g. an ICP record number (ICP备案号). */
-  footer: string | null
-}
+/** Who the applicant deals with: the worker's own shape (shapes.ts). */
+export type { Vendor }
 
 export interface ProductConfig {
   product: { id: string; name: string }
