@@ -48,12 +48,9 @@ export function toEvent(row: EventRow): AppEvent {
  * INSERT of an event, ignored when its id, dedupe key or DingTalk event id exists. With a guard, it
  * is written only while the application has that status, or while that license is unrevoked.
  */
-export function insertEventStatement(
-  db: D1Database,
-  event: AppEvent,
-  guard?: ApplicationStatus | { unrevokedLicense: string },
-): D1PreparedStatement {
-  const binds: unknown[] = [
+/** ?1…?10 of an events INSERT, in column order; a guard binds from ?11 on. */
+function eventBinds(event: AppEvent): unknown[] {
+  return [
     event.id,
     event.applicationId,
     event.type,
@@ -65,6 +62,14 @@ export function insertEventStatement(
     event.data === null ? null : JSON.stringify(event.data),
     event.createdAt,
   ]
+}
+
+export function insertEventStatement(
+  db: D1Database,
+  event: AppEvent,
+  guard?: ApplicationStatus | { unrevokedLicense: string },
+): D1PreparedStatement {
+  const binds = eventBinds(event)
   let where = 'WHERE 1'
   if (typeof guard === 'string') {
     where = 'WHERE EXISTS (SELECT 1 FROM applications WHERE id = ?2 AND status = ?11)'
@@ -92,18 +97,7 @@ export function insertEventWithinLimitsStatement(
   event: AppEvent,
   limits: readonly { windowMs: number; max: number }[],
 ): D1PreparedStatement {
-  const binds: unknown[] = [
-    event.id,
-    event.applicationId,
-    event.type,
-    event.fromStatus,
-    event.toStatus,
-    event.source,
-    event.dedupeKey,
-    event.dingtalkEventId,
-    event.data === null ? null : JSON.stringify(event.data),
-    event.createdAt,
-  ]
+  const binds = eventBinds(event)
   const checks = limits.map(({ windowMs, max }) => {
     binds.push(event.createdAt - windowMs, max)
     const since = binds.length - 1

@@ -3,7 +3,7 @@
 // input (one payload per Idempotency-Key); every inserted value is escaped in the HTML part.
 import type { Locale } from '../config.ts'
 import { MESSAGES } from './messages.ts'
-import { footerText, page, para, statusHtml, termsHtml, type Common, type RenderedMail, type Term } from './templates.ts'
+import { closingText, page, para, statusHtml, termsHtml, type Common, type RenderedMail, type Term } from './templates.ts'
 
 export type AcknowledgementMailInput = Common & {
   featureCode: string
@@ -77,12 +77,7 @@ export function renderAcknowledgementMail(input: AcknowledgementMailInput): Rend
     '',
     a.keep,
     '',
-    m.statusLink,
-    input.statusUrl,
-    '',
-    m.signature(input.vendor.name),
-    '',
-    ...footerText(input),
+    ...closingText(m, input),
   ].join('\n')
   return { subject, html, text }
 }

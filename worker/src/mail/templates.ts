@@ -103,6 +103,11 @@ function footerHtml(input: Common): string {
     `<tr><td style="padding:16px 20px;${FONT};font-size:13px;line-height:1.6;color:#6b7280">${lines.join('<br>')}</td></tr></table>`
 }
 
+/** The plain-text part's end, the same in every mail: the status link, the signature, the footer. */
+export function closingText(m: MailMessages, input: Common): string[] {
+  return [m.statusLink, input.statusUrl, '', m.signature(input.vendor.name), '', ...footerText(input)]
+}
+
 export function footerText(input: Common): string[] {
   const { vendor } = input
   const m = MESSAGES[input.locale]
@@ -187,12 +192,7 @@ export function renderLicenseMail(input: LicenseMailInput): RenderedMail {
     m.howToHeading,
     ...steps.map((step, i) => `${i + 1}. ${step}`),
     '',
-    m.statusLink,
-    input.statusUrl,
-    '',
-    m.signature(input.vendor.name),
-    '',
-    ...footerText(input),
+    ...closingText(m, input),
   ].join('\n')
   return { subject, html, text }
 }
@@ -225,12 +225,7 @@ export function renderRejectionMail(input: RejectionMailInput): RenderedMail {
     '',
     next,
     '',
-    m.statusLink,
-    input.statusUrl,
-    '',
-    m.signature(input.vendor.name),
-    '',
-    ...footerText(input),
+    ...closingText(m, input),
   ].join('\n')
   return { subject, html, text }
 }
