@@ -6,8 +6,8 @@ import { MAX_FEATURE_CODE_LENGTH, compactFeatureCode, isValidFeatureCode } from 
 import { LOCALES, type Locale } from '../shapes.ts'
 import { isTimeZone } from '../time-zone.ts'
 
-export type FieldCode = 'REQUIRED' | 'TOO_SHORT' | 'TOO_LONG' | 'INVALID_EMAIL' | 'INVALID_FORMAT' | 'OUT_OF_RANGE' | 'NOT_ALLOWED'
-export const FIELD_CODES: readonly FieldCode[] = ['REQUIRED', 'TOO_SHORT', 'TOO_LONG', 'INVALID_EMAIL', 'INVALID_FORMAT', 'OUT_OF_RANGE', 'NOT_ALLOWED']
+export type FieldCode = 'REQUIRED' | 'TOO_SHORT' | 'TOO_LONG' | 'INVALID_EMAIL' | 'INVALID_FORMAT' | 'OUT_OF_RANGE' | 'NOT_ALLOWED' | 'CHECK_MISMATCH'
+export const FIELD_CODES: readonly FieldCode[] = ['REQUIRED', 'TOO_SHORT', 'TOO_LONG', 'INVALID_EMAIL', 'INVALID_FORMAT', 'OUT_OF_RANGE', 'NOT_ALLOWED', 'CHECK_MISMATCH']
 
 /** Characters (code points, as people count them), after trimming. */
 export const LIMITS = { name: 100, company: 200, email: 254, phone: 32, featureCode: MAX_FEATURE_CODE_LENGTH, note: 1000 } as const
@@ -38,6 +38,8 @@ export type ApplicationBody = {
   product?: string
   /** The applicant's IANA time zone (time-zone.ts); the page sends the browser's. */
   timeZone?: string | null
+  /** The QR's check value `c` of the feature code (docs/integration.md), when the link carried one. */
+  featureCodeCheck?: string | null
 }
 
 /** The validated, normalised application. */
@@ -54,8 +56,11 @@ export type ApplicationInput = {
   /** The applicant's IANA time zone; null when the body sent none. */
   timeZone: string | null
   product: string
+  /** The QR's check value, lower-cased; the worker refuses a code it does not vouch for. */
+  featureCodeCheck?: string | null
 }
 
+const CHECK_VALUE = /^[0-9a-f]{6}$/i
 // C0/C1 controls; the note may keep tabs and line breaks.
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/
 const CONTROL_EXCEPT_BREAKS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/
@@ -167,6 +172,15 @@ export function applicationSchema(rules: ApplicationRules) {
         ),
         null,
       ),
+      // Six hex digits; whether they match the code needs SHA-256, which the worker checks after this.
+      featureCodeCheck: v.optional(
+        v.pipe(
+          v.unknown(),
+          v.check((value) => isBlank(value) || (typeof value === 'string' && CHECK_VALUE.test(value)), codeOf('INVALID_FORMAT')),
+          v.transform((value) => (isBlank(value) ? null : (value as string).toLowerCase())),
+        ),
+        null,
+      ),
       product: v.optional(
         v.pipe(
           v.unknown(),
@@ -201,6 +215,6 @@ export type ApplicationResult = { ok: true; value: ApplicationInput } | { ok: fa
 export function checkApplication(body: unknown, rules: ApplicationRules): ApplicationResult {
   const result = v.safeParse(applicationSchema(rules), body, { abortPipeEarly: true })
   if (!result.success) return { ok: false, fields: fieldCodesOf(result.issues) }
-  const { name, company, email, phone, featureCode, quantity, validityDays, note, locale, timeZone, product } = result.output
-  return { ok: true, value: { name, company, email, phone, featureCode, quantity, validityDays, note, locale, timeZone, product } as ApplicationInput }
+  const { name, company, email, phone, featureCode, quantity, validityDays, note, locale, timeZone, product, featureCodeCheck } = result.output
+  return { ok: true, value: { name, company, email, phone, featureCode, quantity, validityDays, note, locale, timeZone, product, ...(featureCodeCheck ? { featureCodeCheck } : {}) } as ApplicationInput }
 }

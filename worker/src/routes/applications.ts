@@ -17,7 +17,9 @@ import {
   NotFoundError,
   TooManyPendingError,
   TurnstileError,
+  ValidationError,
 } from '../errors.ts'
+import { verifyFeatureCodeCheck } from '../contract/feature-code-check.ts'
 import { errorFields } from '../log.ts'
 import { limitBody } from '../body.ts'
 import { insertDeliveryStatement } from '../db/deliveries.ts'
@@ -73,7 +75,12 @@ export const applications = new Hono<AppEnv>()
   .post('/', limitBody(), limitSubmitRate(), validApplication(), async (c) => {
     const { config, log } = c.var
     const key = parseIdempotencyKey(c.req.header(IDEMPOTENCY_KEY_HEADER))
-    const checked = { value: c.req.valid('json') }
+    const { featureCodeCheck, ...input } = c.req.valid('json')
+    // A QR's check value that does not vouch for the code: a damaged or hand-altered link.
+    if (featureCodeCheck && !(await verifyFeatureCodeCheck(input.featureCode, featureCodeCheck))) {
+      throw new ValidationError({ featureCode: 'CHECK_MISMATCH' })
+    }
+    const checked = { value: input }
 
     const now = Date.now()
     // The key is bound to the validated request: the same key with another body is refused.
