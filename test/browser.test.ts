@@ -140,7 +140,7 @@ describe('a customer on a phone', () => {
         }
       }
     }
-    await shoot('failed', { en: 'contact your sales representative', zh: '请联系您的销售代表' })
+    await shoot('failed', { en: 'contact our support', zh: '请联系我们的支持人员' })
 
     await runCronAt(stack)
     await eventually(async () => (await statusOfApplication(stack, submitted.body.statusUrl)).body.alerted === true, 'the alert sent')

@@ -161,7 +161,7 @@ export class RateLimitedError extends AppError {
 /** The applicant's current license was revoked by an operator: it is neither downloaded nor mailed again. */
 export class LicenseRevokedError extends AppError {
   constructor() {
-    super('LICENSE_REVOKED', 410, 'this license was revoked and no longer works; contact your sales representative')
+    super('LICENSE_REVOKED', 410, 'this license was revoked and no longer works; contact the vendor\'s support')
   }
 }
 

@@ -12,13 +12,6 @@ export function formatDateTime(iso: string, locale: Locale, timeZone?: string): 
   }).format(date)
 }
 
-export function formatTime(date: Date, locale: Locale, timeZone?: string): string {
-  return new Intl.DateTimeFormat(locale, {
-    timeStyle: 'medium',
-    ...(timeZone ? { timeZone } : {}),
-  }).format(date)
-}
-
 /** 30 → "30 天" / "30 days"; whole years (365, 730) → "1 年" / "2 years". */
 export function formatValidity(days: number, locale: Locale): string {
   if (days >= 365 && days % 365 === 0) {

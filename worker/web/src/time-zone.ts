@@ -13,15 +13,18 @@ export function browserTimeZone(): string | undefined {
 
 /** `2026年12月2日 12:11（中国标准时间）`, `Dec 2, 2026, 12:11 (China Standard Time)`: as the mails print it. */
 export function formatZonedDateTime(iso: string, locale: Locale, timeZone?: string): string {
-  const date = new Date(iso)
-  if (Number.isNaN(date.getTime())) return iso
+  return zoned(new Date(iso), locale, timeZone, { dateStyle: locale === 'zh-CN' ? 'long' : 'medium', timeStyle: 'short' }) ?? iso
+}
+
+/** `12:11:05（中国标准时间）`, `12:11:05 (China Standard Time)`: when the page last heard from the worker. */
+export function formatZonedTime(date: Date, locale: Locale, timeZone?: string): string {
+  return zoned(date, locale, timeZone, { timeStyle: 'medium' }) ?? ''
+}
+
+function zoned(date: Date, locale: Locale, timeZone: string | undefined, style: Intl.DateTimeFormatOptions): string | null {
+  if (Number.isNaN(date.getTime())) return null
   try {
-    const moment = new Intl.DateTimeFormat(locale, {
-      dateStyle: locale === 'zh-CN' ? 'long' : 'medium',
-      timeStyle: 'short',
-      hourCycle: 'h23',
-      ...(timeZone ? { timeZone } : {}),
-    }).format(date)
+    const moment = new Intl.DateTimeFormat(locale, { ...style, hourCycle: 'h23', ...(timeZone ? { timeZone } : {}) }).format(date)
     const zone = new Intl.DateTimeFormat(locale, { timeZoneName: 'long', ...(timeZone ? { timeZone } : {}) })
       .formatToParts(date)
       .find((part) => part.type === 'timeZoneName')?.value
@@ -29,6 +32,6 @@ export function formatZonedDateTime(iso: string, locale: Locale, timeZone?: stri
     return locale === 'zh-CN' ? `${moment}（${zone}）` : `${moment} (${zone})`
   } catch {
     // An unknown zone from an older worker: the device's own.
-    return timeZone ? formatZonedDateTime(iso, locale) : iso
+    return timeZone ? zoned(date, locale, undefined, style) : null
   }
 }
