@@ -105,13 +105,20 @@ export async function getDelivery(db: D1Database, id: string): Promise<Delivery 
 }
 
 
-/** Pending deliveries that are due, optionally of one application, oldest first. */
+/** The mails a customer waits for: they go out before acknowledgements and reminders. */
+export const DECISION_KINDS: readonly DeliveryKind[] = ['license', 'rejection', 'license_resend']
+
+/**
+ * Pending deliveries that are due, optionally of one application: decisions first, then the rest,
+ * each oldest first. Resend takes a few mails a second; in a burst an acknowledgement waits, not a license.
+ */
 export async function listDueDeliveries(db: D1Database, now: number, limit: number, applicationId?: string): Promise<Delivery[]> {
   const { results } = await db
     .prepare(
       `SELECT * FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ?1
          AND (?3 IS NULL OR application_id = ?3)
-       ORDER BY next_attempt_at LIMIT ?2`,
+       ORDER BY CASE WHEN kind IN (${DECISION_KINDS.map((kind) => `'${kind}'`).join(', ')}) THEN 0 ELSE 1 END, next_attempt_at
+       LIMIT ?2`,
     )
     .bind(now, limit, applicationId ?? null)
     .all<DeliveryRow>()
