@@ -88,7 +88,10 @@ describe('the apply page under the shared contract', () => {
     expect(await page.getByLabel('Phone (optional)').getAttribute('aria-invalid')).toBeNull()
     expect(await page.getByRole('checkbox', { name: /I checked that the code/ }).count()).toBe(0)
     await shot(page, 'qr159-en')
+    const sent = page.waitForRequest((request) => request.method() === 'POST' && new URL(request.url()).pathname === '/api/applications')
     await page.getByRole('button', { name: 'Submit application' }).click()
+    // The check value goes along, so the worker checks the code the QR vouched for once more.
+    expect((await sent).postDataJSON()).toMatchObject({ featureCode: code, featureCodeCheck: await featureCodeCheck(code) })
     await submitted(page)
     // The confirmation is the application's status page: its address is the private link.
     const view = await statusOfApplication(stack, page.url())
