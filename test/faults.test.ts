@@ -261,9 +261,12 @@ describe('the stack under faults', () => {
 
       // The cron run a minute later (its scheduled time is the worker's clock) sends it. Other
       // applicants' acknowledgements share Resend's 2 mails a second: a run that meets a 429
-      // leaves the rest due for the next one, so a few runs may be needed.
+      // leaves the mail due half a minute after *its* scheduled time, so each further run is
+      // scheduled later than the one before, as cron's own runs are.
+      let at = Date.now() + 61_000
       await eventually(async () => {
-        await cronAt(Date.now() + 61_000)
+        await cronAt(at)
+        at = Math.max(at + 31_000, Date.now() + 61_000)
         return (await statusOf(created.body.statusUrl)).body.status === 'delivered'
       }, 'the license mail delivered after the back-off', 30_000)
       const attempts = attemptsTo().filter((attempt) => attempt.status !== 429)
