@@ -37,7 +37,11 @@ async function zlib(bytes: Uint8Array<ArrayBuffer>): Promise<Uint8Array> {
  * A `width` × `height` image, pixel (x, y) black when `dark(x, y)`: 1 bit per pixel, 1 = white,
  * each row led by filter type 0 (none).
  */
-export async function encodeBilevelPng(width: number, height: number, dark: (x: number, y: number) => boolean): Promise<Uint8Array> {
+export async function encodeBilevelPng(
+  width: number,
+  height: number,
+  dark: (x: number, y: number) => boolean,
+): Promise<Uint8Array> {
   const stride = 1 + Math.ceil(width / 8)
   const raw = new Uint8Array(stride * height)
   for (let y = 0; y < height; y++) {
@@ -50,7 +54,8 @@ export async function encodeBilevelPng(width: number, height: number, dark: (x: 
   view.setUint32(0, width)
   view.setUint32(4, height)
   header.set([1, 0, 0, 0, 0], 8) // bit depth 1, grayscale, deflate, adaptive filtering, no interlace
-  const parts = [Uint8Array.from(SIGNATURE), chunk('IHDR', header), chunk('IDAT', await zlib(raw)), chunk('IEND', new Uint8Array(0))]
+  const idat = await zlib(raw)
+  const parts = [Uint8Array.from(SIGNATURE), chunk('IHDR', header), chunk('IDAT', idat), chunk('IEND', new Uint8Array(0))]
   const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0))
   let offset = 0
   for (const part of parts) out.set(part, offset), (offset += part.length)

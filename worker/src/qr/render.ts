@@ -4,7 +4,7 @@
 import QRCode from 'qrcode'
 import { encodeBilevelPng } from './png.ts'
 
-export const QR_ERROR_CORRECTION = 'M'
+export const QR_ERROR_CORRECTION = 'M' as const
 /** Modules of white around the symbol (ISO/IEC 18004 §6.3.8). */
 export const QR_MARGIN = 4
 
@@ -18,7 +18,8 @@ export function qrMatrix(text: string): QrMatrix {
 
 /** An SVG (viewBox in modules, quiet zone included); with `width`, also width and height in px. */
 export function qrSvg(text: string, width?: number): Promise<string> {
-  return QRCode.toString(text, { type: 'svg', errorCorrectionLevel: QR_ERROR_CORRECTION, margin: QR_MARGIN, ...(width ? { width } : {}) })
+  const options = { errorCorrectionLevel: QR_ERROR_CORRECTION, margin: QR_MARGIN, ...(width ? { width } : {}) }
+  return QRCode.toString(text, { ...options, type: 'svg' })
 }
 
 /**

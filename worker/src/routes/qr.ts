@@ -14,7 +14,7 @@ export const QR_FORMATS = ['svg', 'png'] as const
 export type QrFormat = (typeof QR_FORMATS)[number]
 /** PNG side in px (and the SVG's width and height when given). */
 export const QR_SIZE = { min: 128, max: 1024, png: 512 } as const
-/** Bumped whenever the drawing changes, so caches holding the old image see a new ETag. */
+/** Bumped whenever the drawing changes, so a revalidation after the change gets the new image. */
 const RENDER_VERSION = 'qr1'
 const LINK_HEADER = 'X-Apply-Link'
 /** An SVG needs nothing but its own inline styles; product consoles embed it from their origin. */
@@ -47,7 +47,9 @@ export function parseQrQuery(c: Context<AppEnv>): QrRequest {
   if (!fields.fc) {
     if (featureCode === '') fields.fc = 'REQUIRED'
     else if (featureCode.length > MAX_FEATURE_CODE_LENGTH) fields.fc = 'TOO_LONG'
-    else if (!isValidFeatureCode(featureCode) || !c.var.config.featureCodePattern.test(featureCode)) fields.fc = 'INVALID_FORMAT'
+    else if (!isValidFeatureCode(featureCode) || !c.var.config.featureCodePattern.test(featureCode)) {
+      fields.fc = 'INVALID_FORMAT'
+    }
   }
 
   const pickup = single(c, 'p', fields)
@@ -74,7 +76,8 @@ export function parseQrQuery(c: Context<AppEnv>): QrRequest {
 
 /** A strong validator over everything the image depends on. */
 async function entityTag(link: string, format: QrFormat, size: number | null): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(`${RENDER_VERSION}\n${format}\n${size ?? ''}\n${link}`))
+  const input = `${RENDER_VERSION}\n${format}\n${size ?? ''}\n${link}`
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(input))
   const hex = [...new Uint8Array(digest).slice(0, 16)].map((b) => b.toString(16).padStart(2, '0')).join('')
   return `"${hex}"`
 }
@@ -91,7 +94,8 @@ export function matchesNoneMatch(header: string | undefined, etag: string): bool
 export const qr = new Hono<AppEnv>().get('/', async (c) => {
   const query = parseQrQuery(c)
   // The configured public origin, never the request's Host: the code must lead to the real portal.
-  const link = await applyLink({ origin: c.var.config.publicOrigin, product: query.product, featureCode: query.featureCode, pickup: query.pickup, lang: query.lang })
+  const { product, featureCode, pickup, lang } = query
+  const link = await applyLink({ origin: c.var.config.publicOrigin, product, featureCode, pickup, lang })
   const etag = await entityTag(link, query.format, query.size)
   const headers = {
     ETag: etag,
