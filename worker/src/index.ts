@@ -14,6 +14,7 @@ import { internalEvents } from './routes/internal-events.ts'
 import { internalProxyCheck } from './routes/internal-proxy-check.ts'
 import { wellKnown } from './routes/jwks.ts'
 import { pages } from './routes/pages.ts'
+import { qr } from './routes/qr.ts'
 import { apiSecurityHeaders } from './security-headers.ts'
 
 const app = new Hono<AppEnv>()
@@ -24,6 +25,7 @@ const app = new Hono<AppEnv>()
   .route('/api/applications', applicationLicense)
   .route('/api/config', config)
   .route('/api/health', health)
+  .route('/api/qr', qr)
   .route('/.well-known', wellKnown)
   .route('/internal/events', internalEvents)
   .route('/internal/proxy-check', internalProxyCheck)

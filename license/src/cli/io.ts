@@ -38,7 +38,7 @@ export async function readText(path: string, what: string, io: Io): Promise<stri
 }
 
 /** Creates a file that must not exist yet; `mode` 0600 for secrets. */
-export async function writeNewFile(path: string, text: string, what: string, mode = 0o644) {
+export async function writeNewFile(path: string, text: string | Uint8Array, what: string, mode = 0o644) {
   try {
     await writeFile(path, text, { flag: 'wx', mode })
   } catch (cause) {

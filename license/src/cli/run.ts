@@ -5,6 +5,7 @@ import { inspect, INSPECT_HELP } from './inspect.ts'
 import type { Io } from './io.ts'
 import { issue, ISSUE_HELP } from './issue.ts'
 import { keygen, KEYGEN_HELP } from './keygen.ts'
+import { qr, QR_HELP } from './qr.ts'
 import { revokeList, REVOKE_LIST_HELP } from './revoke-list.ts'
 import { verify, VERIFY_HELP } from './verify.ts'
 
@@ -19,6 +20,8 @@ Commands:
   inspect  <file>              show a license's header and claims, UNVERIFIED
   revoke-list --key <file> --iss <origin> --revoked <file>
                                sign a license revocation list
+  qr       --origin <url> --product <id> --fc <code> [--svg <file>] [--png <file>]
+                               a product's apply link as a QR code (terminal, SVG, PNG)
   help     [command]           this text, or a command's options
 
 Every command takes --json (machine-readable output) and --help.
@@ -33,6 +36,7 @@ const COMMANDS: Record<string, Command> = {
   verify: { run: verify, help: VERIFY_HELP },
   inspect: { run: inspect, help: INSPECT_HELP },
   'revoke-list': { run: revokeList, help: REVOKE_LIST_HELP },
+  qr: { run: qr, help: QR_HELP },
 }
 
 function commandNamed(name: string): Command {
