@@ -41,6 +41,14 @@ const VERIFIERS: Verifier[] = [
         : 'python3 with cryptography not found',
     build: () => ['python3', join(HERE, 'python/verify.py')],
   },
+  {
+    name: 'go',
+    missing: () => (succeeds('go', ['version']) ? undefined : 'go not found'),
+    build: (out) => {
+      run('go', ['build', '-o', join(out, 'verify'), '.'], join(HERE, 'go'))
+      return [join(out, 'verify')]
+    },
+  },
 ]
 
 const required = (process.env.VERIFIERS_REQUIRED ?? '')
@@ -67,8 +75,7 @@ function argumentsOf(test: VectorCase, index: number, dir: string): string[] {
     writeFileSync(path, text)
     return path
   }
-  const args = [file('license.txt', vectors.licenses[test.license])]
-  args.push('--jwks', file('jwks.json', JSON.stringify(vectors.jwks[test.jwks])))
+  const args = ['--jwks', file('jwks.json', JSON.stringify(vectors.jwks[test.jwks]))]
   args.push('--product', test.product, '--feature-code', test.featureCode)
   args.push('--now', String(test.now), '--clock-skew', String(test.clockSkew))
   if (test.lastSeen !== undefined) args.push('--last-seen', String(test.lastSeen))
@@ -78,7 +85,7 @@ function argumentsOf(test: VectorCase, index: number, dir: string): string[] {
   if (test.revocationsMaxAge !== undefined) {
     args.push('--revocations-max-age', String(test.revocationsMaxAge))
   }
-  return args
+  return [...args, file('license.txt', vectors.licenses[test.license])]
 }
 
 it('VERIFIERS_REQUIRED names only languages that have a verifier', () => {
