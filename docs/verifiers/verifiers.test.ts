@@ -42,6 +42,14 @@ const VERIFIERS: Verifier[] = [
     build: () => ['python3', join(HERE, 'python/verify.py')],
   },
   {
+    name: 'java',
+    missing: () => (succeeds('javac', ['-version']) ? undefined : 'javac not found'),
+    build: (out) => {
+      run('javac', ['-d', out, join(HERE, 'java/Verify.java')])
+      return ['java', '-cp', out, 'Verify']
+    },
+  },
+  {
     name: 'go',
     missing: () => (succeeds('go', ['version']) ? undefined : 'go not found'),
     build: (out) => {

@@ -39,7 +39,7 @@ def trusted_keys(jwks):  # kid → key; a kid is the RFC 7638 thumbprint of the 
         members = '{"crv":"Ed25519","kty":"OKP","x":"%s"}' % jwk['x']
         kid = b64encode(hashlib.sha256(members.encode()).digest())
         if jwk.get('kid', kid) != kid:
-            raise SystemExit(f'the JWK {jwk["kid"]} is not named by its thumbprint {kid}')
+            raise ValueError(f'the JWK {jwk["kid"]} is not named by its thumbprint {kid}')
         keys[kid] = Ed25519PublicKey.from_public_bytes(b64url(jwk['x']))
     return keys
 
@@ -147,4 +147,8 @@ def main():
     print(json.dumps(claims, ensure_ascii=False, indent=2))
 
 if __name__ == '__main__':
-    main()
+    try:
+        main()
+    except Exception as error:  # usage, files, the key set: not a verdict on the license
+        print(f'error: {error!r}', file=sys.stderr)
+        sys.exit(2)
