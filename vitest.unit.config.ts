@@ -11,6 +11,7 @@ export default defineConfig({
       'worker/web/**/*.test.ts',
       'worker/deploy/**/*.test.ts',
       'worker/src/contract/**/*.test.ts',
+      'docs/verifiers/**/*.test.ts',
     ],
     environment: 'node',
     testTimeout: 20_000,

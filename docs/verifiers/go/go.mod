@@ -1,0 +1,3 @@
+module licensedesk.example/verifiers/go
+
+go 1.19
