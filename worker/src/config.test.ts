@@ -17,6 +17,16 @@ async function refusal(vars: Record<string, string | undefined>): Promise<Config
 }
 
 describe('config', () => {
+  it('reads RENEWAL_REMINDER_DAYS, 30,7 by default, and refuses a bad list with CONFIG_INVALID naming it', async () => {
+    expect((await withVars({ RENEWAL_REMINDER_DAYS: undefined })).renewalReminderDays).toEqual([30, 7])
+    expect((await withVars({ RENEWAL_REMINDER_DAYS: ' 7, 60,7 ' })).renewalReminderDays).toEqual([60, 7])
+    for (const value of ['0', '30,x', '400', '30,,7', '-7']) {
+      const error = await refusal({ RENEWAL_REMINDER_DAYS: value })
+      expect(error.code).toBe('CONFIG_INVALID')
+      expect(error.message).toContain('RENEWAL_REMINDER_DAYS')
+    }
+  })
+
   it('accepts MAIL_FROM as an address or "Name <address>"', async () => {
     expect((await withVars({ MAIL_FROM: 'licenses@mail.hypermotion.cn' })).mailFrom).toBe('licenses@mail.hypermotion.cn')
     expect((await withVars({ MAIL_FROM: 'HyperMotion 许可证 <licenses@mail.hypermotion.cn>' })).mailFrom).toBe('HyperMotion 许可证 <licenses@mail.hypermotion.cn>')

@@ -41,6 +41,8 @@ export type Config = Readonly<{
   products: ReadonlyMap<string, Product>
   defaultProduct: string
   validityDays: readonly number[]
+  /** RENEWAL_REMINDER_DAYS: days before exp that a renewal reminder goes out, largest first. */
+  renewalReminderDays: readonly number[]
   quantity: Readonly<{ min: number; max: number }>
   featureCodePattern: RegExp
   /** Caps on new DingTalk submissions (creates) per UTC day and month (budgets.ts). */
@@ -187,6 +189,17 @@ export function validityDays(env: Bindings): number[] {
     throw new ConfigError('VALIDITY_DAYS', 'must be a comma-separated list of days within 1..3650')
   }
   return [...new Set(days)].sort((a, b) => a - b)
+}
+
+/** RENEWAL_REMINDER_DAYS (default 30,7): distinct days within 1..365, largest first. */
+export function renewalReminderDays(env: Bindings): number[] {
+  const raw = env.RENEWAL_REMINDER_DAYS?.trim() || '30,7'
+  const parts = raw.split(',').map((part) => part.trim())
+  const days = parts.map(Number)
+  if (!parts.every((part) => /^\d{1,3}$/.test(part)) || days.some((d) => d < 1 || d > 365)) {
+    throw new ConfigError('RENEWAL_REMINDER_DAYS', 'must be a comma-separated list of days within 1..365')
+  }
+  return [...new Set(days)].sort((a, b) => b - a)
 }
 
 export function pattern(env: Bindings): RegExp {
@@ -373,6 +386,7 @@ export async function parseConfig(env: Bindings): Promise<Config> {
     products: productMap,
     defaultProduct,
     validityDays: Object.freeze(validityDays(env)),
+    renewalReminderDays: Object.freeze(renewalReminderDays(env)),
     quantity: Object.freeze({ min: quantityMin, max: quantityMax }),
     featureCodePattern: pattern(env),
     submitCaps: Object.freeze({

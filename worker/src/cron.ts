@@ -1,4 +1,4 @@
-// The scheduled handler (every minute): submit later, reconcile, outbox, alerts, sweep (proofs, keys). Each step is
+// The scheduled handler (every minute): submit later, reconcile, renewal reminders, outbox, alerts, sweep (proofs, keys). Each step is
 // idempotent and resumable, runs on its own (one failing step does not stop the others), and
 // uses the controller's scheduledTime as "now".
 import { loadConfig } from './config.ts'
@@ -14,6 +14,7 @@ import { createMailer } from './mail/mailer.ts'
 import { processOutbox } from './outbox.ts'
 import { reconcile } from './reconcile.ts'
 import { readFailedPushes } from './failed-pushes.ts'
+import { queueRenewalReminders } from './renewal/remind.ts'
 
 async function step(log: Logger, name: string, run: () => Promise<unknown>): Promise<void> {
   try {
@@ -42,6 +43,7 @@ export async function runScheduled(controller: Pick<ScheduledController, 'schedu
   await step(log, 'submit', () => drainBacklog({ db, config, dingtalk, log, now, source: 'cron' }))
   await step(log, 'failed-pushes', () => readFailedPushes({ db, config, dingtalk, log, now }))
   await step(log, 'reconcile', () => reconcile({ db, config, dingtalk, log, now }))
+  await step(log, 'renewal-reminders', () => queueRenewalReminders({ db, config, log, now }))
   await step(log, 'outbox', () => processOutbox({ db, config, mailer, log, now }))
   // After the steps that raise alerts, so this run's failures are told in this run.
   await step(log, 'alerts', async () => ({

@@ -31,6 +31,8 @@ export type Bindings = {
   PRODUCTS: string
   DEFAULT_PRODUCT: string
   VALIDITY_DAYS: string
+  /** Days before a license's exp that its renewal reminders go out (docs/renewal.md); default 30,7. */
+  RENEWAL_REMINDER_DAYS?: string
   QUANTITY_MIN: string
   QUANTITY_MAX: string
   FEATURE_CODE_PATTERN: string

@@ -40,6 +40,9 @@ export type ErrorCode =
   | 'REISSUE_EXPIRED'
   | 'REISSUE_LICENSE_CHANGED'
   | 'LICENSE_REVOKED'
+  | 'RENEWAL_INVALID'
+  | 'RENEWAL_MISMATCH'
+  | 'RENEWAL_EXISTS'
   | 'CONFIG_INVALID'
   | 'INTERNAL_ERROR'
 
@@ -83,6 +86,9 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   'REISSUE_EXPIRED',
   'REISSUE_LICENSE_CHANGED',
   'LICENSE_REVOKED',
+  'RENEWAL_INVALID',
+  'RENEWAL_MISMATCH',
+  'RENEWAL_EXISTS',
   'CONFIG_INVALID',
   'INTERNAL_ERROR',
 ]
@@ -162,6 +168,20 @@ export class RateLimitedError extends AppError {
 export class LicenseRevokedError extends AppError {
   constructor() {
     super('LICENSE_REVOKED', 410, 'this license was revoked and no longer works; contact the vendor\'s support')
+  }
+}
+
+const RENEWAL_MESSAGES = {
+  RENEWAL_INVALID: 'the renewal link is incomplete or wrong; open it again from the reminder email',
+  RENEWAL_MISMATCH: 'a renewal keeps the license\'s product and feature code; apply for a new license instead',
+  RENEWAL_EXISTS: 'this license already has a renewal, awaiting review or issued',
+} as const
+
+/** A renewal (POST /api/applications with `renews`, GET /api/renewals/:licenseId) that cannot be; nothing stored. */
+export class RenewalError extends AppError {
+  constructor(code: keyof typeof RENEWAL_MESSAGES, existingId?: string) {
+    super(code, code === 'RENEWAL_EXISTS' ? 409 : 422, RENEWAL_MESSAGES[code])
+    if (existingId) this.extra = { existingId }
   }
 }
 

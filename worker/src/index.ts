@@ -15,6 +15,7 @@ import { internalProxyCheck } from './routes/internal-proxy-check.ts'
 import { wellKnown } from './routes/jwks.ts'
 import { pages } from './routes/pages.ts'
 import { qr } from './routes/qr.ts'
+import { renewals } from './routes/renewals.ts'
 import { apiSecurityHeaders } from './security-headers.ts'
 
 const app = new Hono<AppEnv>()
@@ -24,6 +25,7 @@ const app = new Hono<AppEnv>()
   .route('/api/applications', applications)
   .route('/api/applications', applicationLicense)
   .route('/api/config', config)
+  .route('/api/renewals', renewals)
   .route('/api/health', health)
   .route('/api/qr', qr)
   .route('/.well-known', wellKnown)

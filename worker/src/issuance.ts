@@ -1,10 +1,12 @@
 // Issues the license of an approved application exactly once: the approval's licenses row is unique
 // per application, so a retry after a crash reuses the stored text instead of signing a second one.
-// A reissue (actions/reissue.ts) signs its corrected license with licenseTerms too.
+// A reissue (actions/reissue.ts) signs its corrected license with licenseTerms too; a renewal's
+// license starts when the renewed one ends.
 import { issueLicense } from '../../license/src/index.ts'
 import type { Config } from './config.ts'
 import type { Application } from './db/applications.ts'
-import { getLicenseByApplication, insertLicenseStatement, type LicenseRecord } from './db/licenses.ts'
+import { getLicense, getLicenseByApplication, insertLicenseStatement, type LicenseRecord } from './db/licenses.ts'
+import { renewalStart } from './renewal/check.ts'
 import { newLicenseId } from './ids.ts'
 import { applyTransition } from './lifecycle.ts'
 import type { EventSource } from './db/events.ts'
@@ -27,7 +29,10 @@ export async function ensureLicense(deps: IssueDeps, app: Application): Promise<
   }
   if (app.status !== 'approved') throw new Error(`application ${app.id} is ${app.status}, not approved, and has no license`)
 
-  const nbf = Math.floor(deps.now / 1000)
+  // A renewal starts when the license it renews ends (docs/renewal.md), or now if that has passed.
+  const renewed = app.renewsLicenseId ? await getLicense(deps.db, app.renewsLicenseId) : null
+  if (app.renewsLicenseId && !renewed) throw new Error(`license ${app.renewsLicenseId} renewed by ${app.id} not found`)
+  const nbf = renewed ? renewalStart(renewed.exp, Math.floor(deps.now / 1000)) : Math.floor(deps.now / 1000)
   const record = await signLicense(deps.config, app, {
     id: newLicenseId(),
     nbf,

@@ -23,6 +23,8 @@ import { errorFields, type Logger } from './log.ts'
 import { classifyMailFailure, haltsRun, isFinalFailure, type MailFailureKind } from './mail/failure.ts'
 import { base64Utf8, type Mailer, type OutgoingMail } from './mail/mailer.ts'
 import { renderAcknowledgementMail } from './mail/acknowledgement.ts'
+import { renderRenewalReminderMail } from './mail/renewal-reminder.ts'
+import { renewalUrlOf } from './renewal/token.ts'
 import { renderLicenseMail, renderRejectionMail } from './mail/templates.ts'
 import { statusUrlOf } from './status-token.ts'
 import { raiseAlert, raiseAlertStatements, resolveIfFiring } from './alerts/store.ts'
@@ -128,6 +130,20 @@ async function compose(deps: OutboxDeps, delivery: Delivery, app: Application): 
     })
     // Tagged (only this kind: the payload of a mail already in flight must not change).
     return { to: app.email, ...replyTo, ...mail, tags: [{ name: 'kind', value: 'acknowledgement' }] }
+  }
+  if (delivery.kind === 'renewal_reminder') {
+    const license = delivery.licenseId ? await getLicense(deps.db, delivery.licenseId) : null
+    if (!license) throw new Error(`license ${delivery.licenseId} of reminder ${delivery.id} not found`)
+    const { statusUrl: _status, ...rest } = common
+    const mail = renderRenewalReminderMail({
+      ...rest,
+      licenseId: license.id,
+      featureCode: license.featureCode,
+      quantity: license.quantity,
+      expiresAt: license.exp,
+      renewalUrl: await renewalUrlOf(deps.config.publicOrigin, deps.config.statusTokenKey, license.id),
+    })
+    return { to: app.email, ...replyTo, ...mail, tags: [{ name: 'kind', value: 'renewal_reminder' }] }
   }
   // A resend (an operator's) carries the same license file, to the address it names if corrected;
   // a reissue's mail names its new license.

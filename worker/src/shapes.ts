@@ -42,6 +42,8 @@ export type Application = {
   locale: Locale
   /** The applicant's IANA time zone, sent by the page (migration 0017); null: by locale (time-zone.ts). */
   timeZone?: string | null
+  /** The license this application renews (migration 0019); null: a new license. */
+  renewsLicenseId?: string | null
   status: ApplicationStatus
   dingtalkInstanceId: string | null
   submitAttempts: number

@@ -14,6 +14,7 @@ import { countApiCall } from './db/api-usage.ts'
 import { suspectMissedPush } from './db/worker-state.ts'
 import type { DingTalkClient } from './dingtalk/client.ts'
 import { buildFormValues } from './dingtalk/form.ts'
+import { renewalFormText } from './renewal/form-value.ts'
 import { DingTalkOutcomeUnknownError, DingTalkRejectedError, DingTalkUnavailableError, EgressUnavailableError } from './errors.ts'
 import { applyTransition, recordNote } from './lifecycle.ts'
 import { raiseAlertStatements } from './alerts/store.ts'
@@ -81,13 +82,15 @@ export async function submitToDingTalk(deps: SubmitDeps, app: Application): Prom
       }
       log.info('no DingTalk instance found for a lost create; creating it again', { applicationId: app.id })
     }
+    // A renewal tells the approver which license it continues (docs/renewal.md).
+    const renewal = app.renewsLicenseId ? await renewalFormText(db, app.renewsLicenseId, now) : null
     await countApiCall(db, now)
     maybeCreated = true
     const { instanceId } = await deps.dingtalk.createInstance({
       processCode: config.dingtalk.processCode,
       originatorUserId: config.dingtalk.originatorUserId,
       deptId: config.dingtalk.deptId,
-      formComponentValues: buildFormValues({ ...app, applicationId: app.id, productId: product.id, productName: product.name }, config.dingtalk.formLabels),
+      formComponentValues: buildFormValues({ ...app, applicationId: app.id, productId: product.id, productName: product.name, renewal }, config.dingtalk.formLabels),
     })
     slot = null
     const result = await applyTransition(db, {

@@ -40,7 +40,12 @@ export type ApplicationBody = {
   timeZone?: string | null
   /** The QR's check value `c` of the feature code (docs/integration.md), when the link carried one. */
   featureCodeCheck?: string | null
+  /** The license this application renews, with the renewal link's token (docs/renewal.md). */
+  renews?: RenewalClaim | null
 }
+
+/** A renewal link's license and token, as the page sends them back. */
+export type RenewalClaim = { licenseId: string; token: string }
 
 /** The validated, normalised application. */
 export type ApplicationInput = {
@@ -58,7 +63,12 @@ export type ApplicationInput = {
   product: string
   /** The QR's check value, lower-cased; the worker refuses a code it does not vouch for. */
   featureCodeCheck?: string | null
+  /** The renewed license and its link's token; the worker checks both (renewal/check.ts). */
+  renews?: RenewalClaim | null
 }
+
+const RENEWAL_PART = /^[A-Za-z0-9_-]{1,128}$/
+const isRenewalPart = (value: unknown): boolean => typeof value === 'string' && RENEWAL_PART.test(value)
 
 const CHECK_VALUE = /^[0-9a-f]{6}$/i
 // C0/C1 controls; the note may keep tabs and line breaks.
@@ -181,6 +191,21 @@ export function applicationSchema(rules: ApplicationRules) {
         ),
         null,
       ),
+      // The renewal link's license and token; whether the token opens the license is the worker's check.
+      renews: v.optional(
+        v.pipe(
+          v.unknown(),
+          v.check(
+            (value) =>
+              value === undefined || value === null ||
+              (typeof value === 'object' && !Array.isArray(value) &&
+                isRenewalPart((value as RenewalClaim).licenseId) && isRenewalPart((value as RenewalClaim).token)),
+            codeOf('INVALID_FORMAT'),
+          ),
+          v.transform((value) => (value ? { licenseId: (value as RenewalClaim).licenseId, token: (value as RenewalClaim).token } : null)),
+        ),
+        null,
+      ),
       product: v.optional(
         v.pipe(
           v.unknown(),
@@ -215,6 +240,6 @@ export type ApplicationResult = { ok: true; value: ApplicationInput } | { ok: fa
 export function checkApplication(body: unknown, rules: ApplicationRules): ApplicationResult {
   const result = v.safeParse(applicationSchema(rules), body, { abortPipeEarly: true })
   if (!result.success) return { ok: false, fields: fieldCodesOf(result.issues) }
-  const { name, company, email, phone, featureCode, quantity, validityDays, note, locale, timeZone, product, featureCodeCheck } = result.output
-  return { ok: true, value: { name, company, email, phone, featureCode, quantity, validityDays, note, locale, timeZone, product, ...(featureCodeCheck ? { featureCodeCheck } : {}) } as ApplicationInput }
+  const { name, company, email, phone, featureCode, quantity, validityDays, note, locale, timeZone, product, featureCodeCheck, renews } = result.output
+  return { ok: true, value: { name, company, email, phone, featureCode, quantity, validityDays, note, locale, timeZone, product, ...(featureCodeCheck ? { featureCodeCheck } : {}), ...(renews ? { renews } : {}) } as ApplicationInput }
 }

@@ -19,6 +19,7 @@ type ApplicationRow = {
   note: string | null
   locale: string
   time_zone?: string | null
+  renews_license_id?: string | null
   status: string
   dingtalk_instance_id: string | null
   submit_attempts: number
@@ -47,6 +48,7 @@ export function toApplication(row: ApplicationRow): Application {
     note: row.note,
     locale: row.locale as Locale,
     timeZone: row.time_zone ?? null,
+    renewsLicenseId: row.renews_license_id ?? null,
     status: row.status as ApplicationStatus,
     dingtalkInstanceId: row.dingtalk_instance_id,
     submitAttempts: row.submit_attempts,

@@ -1,9 +1,9 @@
-// Data access for `deliveries` (worker/migrations/0003, 0014, 0016), the mail outbox: one `license`,
-// one `rejection` and one `acknowledgement` row per application at most, any number of
-// `license_resend` rows (an operator's, or the applicant's "send it again"); each sent with
-// Idempotency-Key `delivery/<id>`.
+// Data access for `deliveries` (worker/migrations/0003, 0014, 0016, 0019), the mail outbox: one
+// `license`, one `rejection` and one `acknowledgement` row per application at most, any number of
+// `license_resend` rows (an operator's, or the applicant's "send it again") and `renewal_reminder`
+// rows (one per license and threshold, renewal/remind.ts); each sent with Idempotency-Key `delivery/<id>`.
 
-export type DeliveryKind = 'license' | 'rejection' | 'license_resend' | 'acknowledgement'
+export type DeliveryKind = 'license' | 'rejection' | 'license_resend' | 'acknowledgement' | 'renewal_reminder'
 export type DeliveryStatus = 'pending' | 'sent' | 'failed'
 
 export type Delivery = {
@@ -107,17 +107,20 @@ export async function getDelivery(db: D1Database, id: string): Promise<Delivery 
 
 /** The mails a customer waits for: they go out before acknowledgements and reminders. */
 export const DECISION_KINDS: readonly DeliveryKind[] = ['license', 'rejection', 'license_resend']
+/** Mails nobody waits for at this minute: they go out last. */
+export const LOW_PRIORITY_KINDS: readonly DeliveryKind[] = ['renewal_reminder']
+const kindList = (kinds: readonly DeliveryKind[]) => kinds.map((kind) => `'${kind}'`).join(', ')
 
 /**
  * Pending deliveries that are due, optionally of one application: decisions first, then the rest,
- * each oldest first. Resend takes a few mails a second; in a burst an acknowledgement waits, not a license.
+ * then reminders, each oldest first. Resend takes a few mails a second; in a burst an acknowledgement waits, not a license.
  */
 export async function listDueDeliveries(db: D1Database, now: number, limit: number, applicationId?: string): Promise<Delivery[]> {
   const { results } = await db
     .prepare(
       `SELECT * FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ?1
          AND (?3 IS NULL OR application_id = ?3)
-       ORDER BY CASE WHEN kind IN (${DECISION_KINDS.map((kind) => `'${kind}'`).join(', ')}) THEN 0 ELSE 1 END, next_attempt_at
+       ORDER BY CASE WHEN kind IN (${kindList(DECISION_KINDS)}) THEN 0 WHEN kind IN (${kindList(LOW_PRIORITY_KINDS)}) THEN 2 ELSE 1 END, next_attempt_at
        LIMIT ?2`,
     )
     .bind(now, limit, applicationId ?? null)

@@ -12,6 +12,7 @@ export const FORM_FIELDS = [
   'email',
   'phone',
   'note',
+  'renewal',
 ] as const
 
 export type FormField = (typeof FORM_FIELDS)[number]
@@ -29,6 +30,7 @@ export const DEFAULT_FORM_LABELS: FormLabels = Object.freeze({
   email: '邮箱',
   phone: '电话',
   note: '备注',
+  renewal: '续期',
 })
 
 /** Default labels overridden by `value`'s entries; null when `value` is not such a mapping. */
@@ -55,6 +57,8 @@ export type FormInput = {
   email: string
   phone: string | null
   note: string | null
+  /** A renewal's account of the renewed license (renewal/form-value.ts); null: not a renewal. */
+  renewal?: string | null
 }
 
 // Empty optional fields are sent as '-' so a template that marks them required still accepts them.
@@ -72,6 +76,9 @@ export function buildFormValues(input: FormInput, labels: FormLabels): FormCompo
     email: input.email,
     phone: orDash(input.phone),
     note: orDash(input.note),
+    renewal: input.renewal ?? '',
   }
-  return FORM_FIELDS.map((field) => ({ name: labels[field], value: values[field] }))
+  // The renewal component only on renewals: a template without one keeps taking new applications.
+  const fields = FORM_FIELDS.filter((field) => field !== 'renewal' || values.renewal !== '')
+  return fields.map((field) => ({ name: labels[field], value: values[field] }))
 }

@@ -37,6 +37,8 @@ import { decisionCommentField } from '../decision-comment.ts'
 import { timeZoneOf } from '../time-zone.ts'
 import { CAP_ERROR_PREFIX } from '../budgets.ts'
 import { judgePending, type PendingVerdict } from '../pending-limits.ts'
+import { setRenewsStatement } from '../db/renewals.ts'
+import { checkRenewalTerms, resolveRenewal } from '../renewal/check.ts'
 
 const iso = (ms: number): string => new Date(ms).toISOString()
 const isHeldBack = (app: Application): boolean => app.status === 'submitted' && (app.lastError ?? '').startsWith(CAP_ERROR_PREFIX)
@@ -75,7 +77,7 @@ export const applications = new Hono<AppEnv>()
   .post('/', limitBody(), limitSubmitRate(), validApplication(), async (c) => {
     const { config, log } = c.var
     const key = parseIdempotencyKey(c.req.header(IDEMPOTENCY_KEY_HEADER))
-    const { featureCodeCheck, ...input } = c.req.valid('json')
+    const { featureCodeCheck, renews, ...input } = c.req.valid('json')
     // A QR's check value that does not vouch for the code: a damaged or hand-altered link.
     if (featureCodeCheck && !(await verifyFeatureCodeCheck(input.featureCode, featureCodeCheck))) {
       throw new ValidationError({ featureCode: 'CHECK_MISMATCH' })
@@ -89,6 +91,10 @@ export const applications = new Hono<AppEnv>()
       const record = await getLiveIdempotencyKey(c.env.DB, idempotency.key, now)
       if (record) return answerReplay(c, replayedApplicationId(record, idempotency.requestHash))
     }
+    // A renewal link's claim, checked before anything is stored (docs/renewal.md); after the replay,
+    // which would otherwise meet its own first try as the license's renewal.
+    const renewed = renews ? await resolveRenewal(c.env.DB, config, renews) : null
+    if (renewed) checkRenewalTerms(renewed, input)
     // A person, not a bot: checked before anything is stored or sent to DingTalk.
     if (config.turnstile) {
       const verdict = await verifyTurnstile(
@@ -106,6 +112,7 @@ export const applications = new Hono<AppEnv>()
       id: newApplicationId(),
       // The token is derived from STATUS_TOKEN_SECRET and never stored (status-token.ts).
       accessTokenHash: DERIVED_TOKEN_MARKER,
+      renewsLicenseId: renewed?.license.id ?? null,
       status: 'submitted',
       dingtalkInstanceId: null,
       submitAttempts: 0,
@@ -150,6 +157,7 @@ export const applications = new Hono<AppEnv>()
           ),
           // The acknowledgement mail, queued with the application (only if its event was written).
           insertDeliveryStatement(c.env.DB, { id: newDeliveryId(), applicationId: app.id, kind: 'acknowledgement', now }, submittedEventId),
+          ...(renewed ? [setRenewsStatement(c.env.DB, app.id, renewed.license.id)] : []),
           ...claim,
         ])
       } catch (err) {
@@ -166,7 +174,7 @@ export const applications = new Hono<AppEnv>()
       }
     }
     if (!stored) throw new Error('the pending applications kept changing; nothing was stored')
-    log.info('application stored', { applicationId: app.id, product: app.product, idempotent: idempotency !== null })
+    log.info('application stored', { applicationId: app.id, product: app.product, idempotent: idempotency !== null, renews: renewed?.license.id })
 
     const statusUrl = await statusUrlOf(config.publicOrigin, config.statusTokenKey, app.id)
     // The acknowledgement goes out after the response, beside the submit; a failure to mail is the

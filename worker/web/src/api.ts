@@ -110,6 +110,30 @@ export async function submitApplication(
   }
 }
 
+/** What a renewal link prefills the form with (GET /api/renewals/:licenseId, docs/renewal.md). */
+export interface RenewalPrefill {
+  licenseId: string
+  product: { id: string; name: string }
+  featureCode: string
+  quantity: number
+  validityDays: number
+  notBefore: string
+  expiresAt: string
+  /** When the new license starts: the old one's end, or now if that has passed. */
+  startsAt: string
+  name: string
+  company: string
+  email: string
+  phone: string | null
+  locale: string
+}
+
+export function getRenewal(licenseId: string, token: string, options?: RequestOptions) {
+  const path = `/api/renewals/${encodeURIComponent(licenseId)}?t=${encodeURIComponent(token)}`
+  const send = options?.fetch ?? fetch
+  return request<RenewalPrefill>(() => send(path, { headers: ACCEPT, cache: 'no-store', signal: options?.signal }), options)
+}
+
 export function getApplication(id: string, token: string, options?: RequestOptions) {
   return request<ApplicationView>(
     () =>

@@ -84,6 +84,17 @@ const zhCN = {
   'error.APPLICATION_PENDING':
     '这台设备已有一个申请正在等待审批（申请编号 {id}），暂时不能再次提交。如果该申请不是您提交的，请联系您的供应商。',
   'error.TOO_MANY_PENDING': '该邮箱已有多个申请正在等待审批。请等收到审批结果后再提交新的申请。',
+  'renewal.heading': '许可证续期',
+  'renewal.of': '续期许可证',
+  'renewal.ends': '，该许可证将于 {ends} 到期，新许可证自到期时起生效。',
+  'renewal.ended': '，该许可证已于 {ends} 到期，新许可证自签发时起生效。',
+  'hint.featureCodeFromLicense': '与续期的许可证相同',
+  'renewal.choose': '请选择新的有效期。特征码、产品与原许可证相同。',
+  'renewal.NOT_FOUND': '此续期链接不完整或已失效。请打开提醒邮件中的链接，或联系您的供应商。',
+  'error.RENEWAL_INVALID': '此续期链接不完整或已失效。请打开提醒邮件中的链接，或联系您的供应商。',
+  'error.RENEWAL_MISMATCH': '续期须保持原许可证的产品和特征码。如需其他设备的许可证，请提交新的申请。',
+  'error.RENEWAL_EXISTS': '这份许可证已有续期申请（申请编号 {id}），正在审批或已签发。',
+  'error.LICENSE_REVOKED': '这份许可证已被吊销，不能续期。请联系您的供应商。',
   'error.generic': '提交未成功（{code}）。请稍后重试，您填写的内容已保留。',
   'config.UNKNOWN_PRODUCT':
     '此链接无效：找不到该产品。请重新扫描产品中的二维码，或联系您的供应商。',
@@ -195,6 +206,17 @@ const en: Record<MessageKey, string> = {
     'A request for this machine is already awaiting review (application {id}), so another one cannot be submitted now. If you did not submit it, please contact your vendor.',
   'error.TOO_MANY_PENDING':
     'This email address already has several requests awaiting review. Please wait for a decision before submitting another.',
+  'renewal.heading': 'Renew your license',
+  'renewal.of': 'Renewal of license',
+  'renewal.ends': ', which ends on {ends}. The new license starts then.',
+  'renewal.ended': ', which ended on {ends}. The new license starts when it is issued.',
+  'hint.featureCodeFromLicense': 'The feature code of the license you renew',
+  'renewal.choose': 'Choose the new period. The feature code and product stay those of the license.',
+  'renewal.NOT_FOUND': 'This renewal link is incomplete or no longer valid. Open the link in the reminder email, or contact your vendor.',
+  'error.RENEWAL_INVALID': 'This renewal link is incomplete or no longer valid. Open the link in the reminder email, or contact your vendor.',
+  'error.RENEWAL_MISMATCH': 'A renewal keeps the product and feature code of the license. For another machine, submit a new application.',
+  'error.RENEWAL_EXISTS': 'This license already has a renewal request (application {id}), awaiting review or issued.',
+  'error.LICENSE_REVOKED': 'This license was revoked and cannot be renewed. Please contact your vendor.',
   'error.generic':
     'The application was not sent ({code}). Please try again later; your entries are kept.',
   'config.UNKNOWN_PRODUCT':

@@ -17,6 +17,12 @@ describe('parseRoute', () => {
     expect(parseRoute('/apply/', '?fc=')).toEqual(empty)
   })
 
+  it('reads a renewal link: the license and its token, both or neither', () => {
+    expect(parseRoute('/apply', '?renew=LIC-ABC&t=tok_-1')).toEqual({ name: 'apply', featureCode: null, check: null, product: null, renew: { licenseId: 'LIC-ABC', token: 'tok_-1' } })
+    expect(parseRoute('/apply', '?renew=LIC-ABC')).not.toHaveProperty('renew')
+    expect(parseRoute('/apply', '?t=tok')).not.toHaveProperty('renew')
+  })
+
   it('reads the id and token of a status link', () => {
     expect(parseRoute('/status/app%201', '?t=tok')).toEqual({
       name: 'status',

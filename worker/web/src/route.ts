@@ -1,21 +1,27 @@
 // The page's two addresses, read from location: /apply?product=&fc=&c= (also /) and /status/:id?t=.
-// `c` is the QR's check value of the feature code (docs/integration.md).
+// `c` is the QR's check value of the feature code (docs/integration.md); `renew` and `t` are a
+// renewal link's license and token (docs/renewal.md).
 // No router library: two routes do not need one.
 
 export type Route =
-  | { name: 'apply'; featureCode: string | null; check: string | null; product: string | null }
+  | { name: 'apply'; featureCode: string | null; check: string | null; product: string | null; renew?: RenewLink | null }
   | { name: 'status'; id: string; token: string | null }
   | { name: 'notFound' }
+
+/** A renewal link's license and token: the page asks the worker for the prefill with them. */
+export type RenewLink = { licenseId: string; token: string }
 
 export function parseRoute(pathname: string, search: string): Route {
   const query = new URLSearchParams(search)
   const path = pathname.replace(/\/+$/, '') || '/'
   if (path === '/' || path === '/apply' || path === '/index.html') {
+    const renew = renewLinkOf(query)
     return {
       name: 'apply',
       featureCode: query.get('fc')?.trim() || null,
       check: query.get('c')?.trim() || null,
       product: query.get('product')?.trim() || null,
+      ...(renew ? { renew } : {}),
     }
   }
   const status = /^\/status\/([^/]+)$/.exec(path)
@@ -27,6 +33,12 @@ export function parseRoute(pathname: string, search: string): Route {
     }
   }
   return { name: 'notFound' }
+}
+
+function renewLinkOf(query: URLSearchParams): RenewLink | null {
+  const licenseId = query.get('renew')?.trim()
+  const token = query.get('t')?.trim()
+  return licenseId && token ? { licenseId, token } : null
 }
 
 /** The status link from the server as an href, only when it is an http(s) URL. */

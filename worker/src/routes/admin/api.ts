@@ -9,6 +9,7 @@ import { adminAttention } from './attention.ts'
 import { guardActions, requireStaff } from './guard.ts'
 import { adminHealth } from './health.ts'
 import { adminLicenses } from './licenses.ts'
+import { adminProducts } from './products.ts'
 
 export const adminApi = new Hono<StaffEnv>()
   .use(requireStaff())
@@ -26,3 +27,4 @@ export const adminApi = new Hono<StaffEnv>()
   .route('/health', adminHealth)
   .route('/', adminLicenses)
   .route('/licenses', adminLicenseActions)
+  .route('/products', adminProducts)

@@ -104,6 +104,13 @@ export interface Health {
 
 export type { IssuedLicense }
 
+/** A product and its renewal-reminder switch (GET /api/admin/products). */
+export type ProductSettings = {
+  id: string
+  name: string
+  renewalReminders: { enabled: boolean; days: number[]; updatedAt: string | null; updatedBy: string | null }
+}
+
 export type ApplicationFilters = { q?: string; status?: string; product?: string; from?: string; to?: string }
 
 export type ExpiringWithin = 30 | 60 | 90
@@ -130,11 +137,11 @@ async function get<T>(path: string, signal?: AbortSignal): Promise<T> {
 }
 
 /** An operator's action: JSON from the console's own page (the worker checks Origin, which the browser sets). */
-async function post<T>(path: string, body: unknown): Promise<{ status: number; body: T }> {
+async function post<T>(path: string, body: unknown, method = 'POST'): Promise<{ status: number; body: T }> {
   let response: Response
   try {
     response = await fetch(path, {
-      method: 'POST',
+      method,
       headers: { accept: 'application/json', 'content-type': 'application/json' },
       credentials: 'same-origin',
       body: JSON.stringify(body),
@@ -166,6 +173,9 @@ export const consoleApi = {
     get<Page<IssuedLicense>>(`/api/admin/licenses${queryString({ expiringWithin: within, cursor })}`, signal),
   /** POST `path` (console-actions.ts's actionPath) with an action's body. */
   act: (path: string, body: unknown) => post<ActionAnswer>(path, body),
+  products: (signal?: AbortSignal) => get<{ products: ProductSettings[] }>('/api/admin/products', signal),
+  setRenewalReminders: (product: string, enabled: boolean) =>
+    post<unknown>(`/api/admin/products/${encodeURIComponent(product)}/renewal-reminders`, { enabled }, 'PUT'),
 }
 
 /** The CSV download of the licenses expiring within `within` days (an attachment). */
