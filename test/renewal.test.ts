@@ -108,6 +108,33 @@ describe('renewal', () => {
     expect((await emailsTo(stack, input.email)).filter(isReminder)).toHaveLength(1)
   })
 
+  it('an operator turns the reminders of a product off in the console, and a license near its end gets none', { timeout: 120_000 }, async () => {
+    const input = applicationInput({ locale: 'en', validityDays: 90 })
+    const submitted = await submitApplication(stack, input)
+    await decideInSandbox(stack, submitted.body.id)
+    const license = await eventually(async () => (await statusOfApplication(stack, submitted.body.statusUrl)).body.license ?? undefined, 'the license')
+
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US' })
+    const page = await context.newPage()
+    await page.goto(`${stack.urls.admin}/licenses`)
+    await page.getByRole('button', { name: 'Sign in as ops@licensedesk.local' }).click()
+    const card = page.getByTestId('renewal-reminders')
+    await card.getByRole('button', { name: 'Turn off for HyperMotion' }).click()
+    await card.getByText('Changed by ops@licensedesk.local').waitFor()
+    expect(await card.textContent()).toContain('Off')
+    await card.screenshot({ path: join(ARTIFACTS, 'renewal-console-card.png') })
+
+    await runCronAt(stack, Date.parse(license.expiresAt) - 6 * DAY_MS)
+    await new Promise((done) => setTimeout(done, 1500))
+    expect((await emailsTo(stack, input.email)).filter(isReminder)).toHaveLength(0)
+
+    await card.getByRole('button', { name: 'Turn on for HyperMotion' }).click()
+    await card.getByRole('button', { name: 'Turn off for HyperMotion' }).waitFor()
+    await context.close()
+    await runCronAt(stack, Date.parse(license.expiresAt) - 5 * DAY_MS)
+    await eventually(async () => (await emailsTo(stack, input.email)).find(isReminder), 'the reminder once turned on again')
+  })
+
   it('lays the reminder mail out on a phone and a desktop in both languages, without sideways scrolling', async () => {
     const vendor: Vendor = { name: 'HyperMotion', supportEmail: 'support@hypermotion.cn', supportPhone: '+86 21 5555 0100', privacyUrl: 'https://www.hypermotion.cn/privacy', logoUrl: null, footer: '沪ICP备00000000号' }
     for (const locale of ['zh-CN', 'en'] as const) {
