@@ -9,6 +9,7 @@ import { chromium, type Browser, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Vendor } from '../worker/src/shapes.ts'
 import { renderLicenseMail, renderRejectionMail } from '../worker/src/mail/templates.ts'
+import { renderRenewalReminderMail } from '../worker/src/mail/renewal-reminder.ts'
 import type { Stack } from '../sandbox/src/stack.ts'
 import { applicationInput, ARTIFACTS, emailsTo, eventually, instanceFor, instanceIdOf, json, startTestStack, statusOfApplication, submitApplication } from './helpers.ts'
 
@@ -53,6 +54,20 @@ const mails = LOCALES.flatMap((locale) => [
     }).html,
   },
   { file: `rejection-${locale}`, locale, html: renderRejectionMail({ ...common, locale, name: name[locale], comment: COMMENT[locale] }).html },
+  {
+    file: `renewal-reminder-${locale}`,
+    locale,
+    html: renderRenewalReminderMail({
+      ...common,
+      locale,
+      name: name[locale],
+      licenseId: 'LIC-4Q8ZB1N6W2CD',
+      featureCode: `HM-9C41-7A2E-55D0-B3F8-1E6A-0D77-C2B9-4F18-8A3D-6E05-91BC-27F4-D6A1-3B8E`,
+      quantity: 25,
+      expiresAt: NBF + 365 * 86_400,
+      renewalUrl: 'https://licenses.hypermotion.cn/apply?renew=LIC-4Q8ZB1N6W2CD&t=Qm9vbGVhbl9yZW5ld2FsX3Rva2VuX2V4YW1wbGVfMTIzNDU',
+    }).html,
+  },
 ])
 
 let browser: Browser

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Stack } from '../sandbox/src/stack.ts'
 import { renderRenewalReminderMail } from '../worker/src/mail/renewal-reminder.ts'
 import type { Vendor } from '../worker/src/shapes.ts'
-import { applicationInput, ARTIFACTS, decideInSandbox, emailsTo, eventually, instanceFor, runCronAt, startTestStack, statusOfApplication, submitApplication, type SandboxEmail } from './helpers.ts'
+import { applicationInput, ARTIFACTS, decideInSandbox, emailsTo, eventually, instanceFor, instanceIdOf, runCronAt, startTestStack, statusOfApplication, submitApplication, type SandboxEmail } from './helpers.ts'
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
@@ -89,13 +89,50 @@ describe('renewal', () => {
     const field = instance.formComponentValues.find((value) => value.name === '续期')
     expect(field?.value).toContain(`许可证 ${old.id}`)
     expect(field?.value).toContain('数量 12')
+    // As the approver sees it in the sandbox's DingTalk console.
+    const approverContext = await browser.newContext({ viewport: { width: 1280, height: 800 } })
+    const approver = await approverContext.newPage()
+    await approver.goto(stack.urls.console)
+    const card = approver.locator(`[data-instance-id="${instanceIdOf(instance)}"]`)
+    expect(await card.textContent()).toContain(old.id)
+    await card.screenshot({ path: join(ARTIFACTS, 'renewal-approval.png') })
+    await approverContext.close()
     await decideInSandbox(stack, renewalId!)
     const renewed = await eventually(async () => (await statusOfApplication(stack, statusUrl)).body.license ?? undefined, 'the renewal license')
     expect(renewed.notBefore).toBe(old.expiresAt)
+    const licenseMail = await eventually(async () => (await emailsTo(stack, input.email)).find((mail) => mail.subject.includes(renewed.id)), 'the renewal license mail')
+    expect(licenseMail.text).toContain(`This license renews license ${old.id}.`)
     expect(Date.parse(renewed.expiresAt) - Date.parse(renewed.notBefore)).toBe(180 * DAY_MS)
     // No second reminder for a renewed license.
     await runCronAt(stack, Date.parse(old.expiresAt) - 5 * DAY_MS)
     expect((await emailsTo(stack, input.email)).filter(isReminder)).toHaveLength(1)
+  })
+
+  it('an operator turns the reminders of a product off in the console, and a license near its end gets none', { timeout: 120_000 }, async () => {
+    const input = applicationInput({ locale: 'en', validityDays: 90 })
+    const submitted = await submitApplication(stack, input)
+    await decideInSandbox(stack, submitted.body.id)
+    const license = await eventually(async () => (await statusOfApplication(stack, submitted.body.statusUrl)).body.license ?? undefined, 'the license')
+
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US' })
+    const page = await context.newPage()
+    await page.goto(`${stack.urls.admin}/licenses`)
+    await page.getByRole('button', { name: 'Sign in as ops@licensedesk.local' }).click()
+    const card = page.getByTestId('renewal-reminders')
+    await card.getByRole('button', { name: 'Turn off for HyperMotion' }).click()
+    await card.getByText('Changed by ops@licensedesk.local').waitFor()
+    expect(await card.textContent()).toContain('Off')
+    await card.screenshot({ path: join(ARTIFACTS, 'renewal-console-card.png') })
+
+    await runCronAt(stack, Date.parse(license.expiresAt) - 6 * DAY_MS)
+    await new Promise((done) => setTimeout(done, 1500))
+    expect((await emailsTo(stack, input.email)).filter(isReminder)).toHaveLength(0)
+
+    await card.getByRole('button', { name: 'Turn on for HyperMotion' }).click()
+    await card.getByRole('button', { name: 'Turn off for HyperMotion' }).waitFor()
+    await context.close()
+    await runCronAt(stack, Date.parse(license.expiresAt) - 5 * DAY_MS)
+    await eventually(async () => (await emailsTo(stack, input.email)).find(isReminder), 'the reminder once turned on again')
   })
 
   it('lays the reminder mail out on a phone and a desktop in both languages, without sideways scrolling', async () => {

@@ -160,6 +160,7 @@ async function compose(deps: OutboxDeps, delivery: Delivery, app: Application): 
     expiresAt: license.exp,
     fileName,
     replaces: license.supersedes,
+    renews: app.renewsLicenseId ?? null,
   })
   return { to: delivery.toAddress ?? app.email, ...replyTo, ...mail, attachments: [{ filename: fileName, content: base64Utf8(license.text) }] }
 }

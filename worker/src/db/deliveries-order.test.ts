@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { FakeUpstream } from '../../test/fake-upstream.ts'
 import { call, eventRequest, finishEvent, readJson, row, rows, submit, validApplication } from '../../test/helpers.ts'
 import { listDueDeliveries } from './deliveries.ts'
+import { insertReminderStatements } from './renewals.ts'
 
 beforeEach(() => new FakeUpstream().install())
 afterEach(() => {
@@ -37,5 +38,17 @@ describe('listDueDeliveries', () => {
     expect(order).toEqual(['rejection:refused', 'license:approved', 'acknowledgement:approved', 'acknowledgement:refused'])
     // Not yet due stays out, whatever its kind.
     expect(await listDueDeliveries(env.DB, 1_500, 10)).toHaveLength(2)
+  })
+})
+
+// After the others: the rows it leaves would be in their lists.
+describe('listDueDeliveries: reminders', () => {
+  it('lists renewal reminders last, after acknowledgements that were due later', async () => {
+    const approved = await decided('agree')
+    const license = await row<{ id: string }>('SELECT id FROM licenses WHERE application_id = ?1', approved)
+    await env.DB.batch(insertReminderStatements(env.DB, { licenseId: license!.id, applicationId: approved, thresholdDays: 30, deliveryId: 'DLV-REMINDFIRST', now: 500 }))
+    await env.DB.prepare(`UPDATE deliveries SET status = 'pending', next_attempt_at = CASE kind WHEN 'renewal_reminder' THEN 500 ELSE 900 END WHERE application_id = ?1`).bind(approved).run()
+    const order = (await listDueDeliveries(env.DB, 10_000, 10, approved)).map((d) => d.kind)
+    expect(order).toEqual(['license', 'acknowledgement', 'renewal_reminder'])
   })
 })

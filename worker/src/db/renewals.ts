@@ -61,15 +61,6 @@ export function insertReminderStatements(
   ]
 }
 
-/** The reminder a delivery sends: its threshold, or null when the delivery is not a reminder. */
-export async function getReminderOfDelivery(db: D1Database, deliveryId: string): Promise<{ licenseId: string; thresholdDays: number } | null> {
-  const row = await db
-    .prepare('SELECT license_id, threshold_days FROM renewal_reminders WHERE delivery_id = ?1')
-    .bind(deliveryId)
-    .first<{ license_id: string; threshold_days: number }>()
-  return row ? { licenseId: row.license_id, thresholdDays: row.threshold_days } : null
-}
-
 /** The application renewing `licenseId` that counts (not refused, not withdrawn), or null. */
 export async function findLiveRenewal(db: D1Database, licenseId: string): Promise<{ id: string; status: string } | null> {
   return db

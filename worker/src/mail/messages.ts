@@ -12,6 +12,8 @@ export type MailMessages = {
   licenseIntro: (product: string) => string
   /** A reissued license: the one it replaces, which no longer works. */
   licenseReplaces: (oldLicenseId: string) => string
+  /** A renewal's license: the one it continues, and when it takes over (docs/renewal.md). */
+  licenseRenews: (oldLicenseId: string, starts: string) => string
   /** What to do with the .lic file, step by step. */
   howToHeading: string
   howTo: (p: { product: string; fileName: string }) => string[]
@@ -47,6 +49,7 @@ export const MESSAGES: Readonly<Record<Locale, MailMessages>> = {
     greeting: (name) => `Hello ${name},`,
     licenseIntro: (product) => `Your request has been approved. Your ${product} license is attached to this email.`,
     licenseReplaces: (old) => `This corrected license replaces license ${old}, which has been revoked and no longer works.`,
+    licenseRenews: (old, starts) => `This license renews license ${old}. It is valid from ${starts}: install it now, and it takes over when the old one ends.`,
     howToHeading: 'How to activate it',
     howTo: ({ product, fileName }) => [
       `Save the attached file ${fileName} on the computer where ${product} runs.`,
@@ -86,6 +89,7 @@ export const MESSAGES: Readonly<Record<Locale, MailMessages>> = {
     greeting: (name) => `${name}，您好：`,
     licenseIntro: (product) => `您的申请已获批准，${product} 许可证文件已附在本邮件中。`,
     licenseReplaces: (old) => `这份更正后的许可证取代许可证 ${old}，原许可证已吊销，不再有效。`,
+    licenseRenews: (old, starts) => `这份许可证是许可证 ${old} 的续期，自 ${starts} 起生效：现在即可导入，原许可证到期后自动接续。`,
     howToHeading: '如何激活',
     howTo: ({ product, fileName }) => [
       `将附件 ${fileName} 保存到运行 ${product} 的电脑上。`,

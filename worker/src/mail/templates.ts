@@ -32,6 +32,8 @@ export type LicenseMailInput = Common & {
   fileName: string
   /** The license this one replaces (a reissue), or null. */
   replaces?: string | null
+  /** The license this one renews (docs/renewal.md), or null. */
+  renews?: string | null
 }
 
 export type RejectionMailInput = Common & {
@@ -175,6 +177,7 @@ export function renderLicenseMail(input: LicenseMailInput): RenderedMail {
     para(m.greeting(input.name)) +
       para(m.licenseIntro(input.productName)) +
       (input.replaces ? para(m.licenseReplaces(input.replaces), 'font-weight:600', [input.replaces]) : '') +
+      (input.renews ? para(m.licenseRenews(input.renews, formatMailTime(input.notBefore, input.locale, input.timeZone)), 'font-weight:600', [input.renews]) : '') +
       termsHtml(rows) +
       `<h2 style="margin:0 0 8px;font-size:17px;color:#111827">${escapeHtml(m.howToHeading)}</h2>` +
       `<ol style="margin:0 0 16px;padding-left:22px">${steps.map((step) => `<li style="margin:0 0 6px;word-break:break-word">${escapeHtml(step)}</li>`).join('')}</ol>` +
@@ -187,6 +190,7 @@ export function renderLicenseMail(input: LicenseMailInput): RenderedMail {
     m.licenseIntro(input.productName),
     '',
     ...(input.replaces ? [m.licenseReplaces(input.replaces), ''] : []),
+    ...(input.renews ? [m.licenseRenews(input.renews, formatMailTime(input.notBefore, input.locale, input.timeZone)), ''] : []),
     ...rows.map(([label, value]) => m.term(label, value)),
     '',
     m.howToHeading,

@@ -98,6 +98,9 @@ describe('POST /api/applications with renews', () => {
     await approve(created.id)
     const renewed = await row<{ nbf: number; exp: number }>('SELECT nbf, exp FROM licenses WHERE application_id = ?1', created.id)
     expect(renewed).toEqual({ nbf: old.exp, exp: old.exp + 180 * DAY })
+    // The license mail says which license it continues and that it takes over at its end.
+    const mail = fake.emails.filter((e) => e.payload.to === old.body.email && e.payload.attachments?.length).at(-1)
+    expect(mail?.payload.text).toContain(`This license renews license ${old.licenseId}.`)
   })
 
   it('starts the renewal now when the old license has already ended', async () => {
