@@ -169,7 +169,8 @@ public final class Verify {
     }
     String lastSeen = options.get("--last-seen");
     String license = new String(Files.readAllBytes(Path.of(file)), StandardCharsets.UTF_8);
-    System.out.println(verify(license, keys, product, featureCode, now, lastSeen == null ? null : Long.valueOf(lastSeen), skew, revoked));
+    var stdout = new java.io.PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
+    stdout.println(verify(license, keys, product, featureCode, now, lastSeen == null ? null : Long.valueOf(lastSeen), skew, revoked));
   }
 
   /** Just enough JSON (RFC 8259): objects, arrays, strings, numbers (as Double), true, false, null. */
