@@ -126,7 +126,8 @@ it('VERIFIERS_REQUIRED names only languages that have a verifier', () => {
 for (const verifier of VERIFIERS) {
   const missing = verifier.missing()
   const isRequired = required.includes(verifier.name)
-  if (missing) console.warn(`VERIFIER SKIPPED: ${verifier.name} — ${missing}`)
+  if (missing && isRequired) console.error(`VERIFIER MISSING: ${verifier.name} — ${missing}`)
+  else if (missing) console.warn(`VERIFIER SKIPPED: ${verifier.name} — ${missing}`)
 
   describe(`the ${verifier.name} verifier`, () => {
     let dir = ''
