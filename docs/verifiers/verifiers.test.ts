@@ -57,6 +57,27 @@ const VERIFIERS: Verifier[] = [
       return [join(out, 'verify')]
     },
   },
+  {
+    name: 'csharp',
+    missing: () => {
+      if (!succeeds('mcs', ['--version']) || !succeeds('mono', ['--version'])) {
+        return 'mcs or mono not found'
+      }
+      const assembly = 'System.Runtime.Serialization'
+      if (!succeeds('sh', ['-c', `gacutil -l ${assembly} | grep -q '^${assembly},'`])) {
+        return `${assembly} (libmono-system-runtime-serialization4.0-cil) not found`
+      }
+      return succeeds('sh', ['-c', 'ldconfig -p | grep -q libsodium.so.23'])
+        ? undefined
+        : 'libsodium.so.23 (libsodium23) not found'
+    },
+    build: (out) => {
+      const exe = join(out, 'verify.exe')
+      const references = ['-r:System.Runtime.Serialization', '-r:System.Xml']
+      run('mcs', ['-nologo', `-out:${exe}`, ...references, 'csharp/Verify.cs'])
+      return ['mono', exe]
+    },
+  },
 ]
 
 const required = (process.env.VERIFIERS_REQUIRED ?? '')
@@ -68,7 +89,8 @@ type Outcome = { status: number | null; stdout: string; stderr: string }
 
 function execute([command, ...args]: string[]): Promise<Outcome> {
   return new Promise((resolve) => {
-    const env = { ...process.env, PYTHONDONTWRITEBYTECODE: '1' }
+    // The C locale, as on many servers: the claims must still come out as UTF-8.
+    const env = { ...process.env, LC_ALL: 'C', PYTHONDONTWRITEBYTECODE: '1' }
     execFile(command, args, { encoding: 'utf8', env, timeout: 15_000 }, (error, stdout, stderr) => {
       const status = error ? (typeof error.code === 'number' ? error.code : null) : 0
       resolve({ status, stdout, stderr })
@@ -104,7 +126,8 @@ it('VERIFIERS_REQUIRED names only languages that have a verifier', () => {
 for (const verifier of VERIFIERS) {
   const missing = verifier.missing()
   const isRequired = required.includes(verifier.name)
-  if (missing) console.warn(`VERIFIER SKIPPED: ${verifier.name} — ${missing}`)
+  if (missing && isRequired) console.error(`VERIFIER MISSING: ${verifier.name} — ${missing}`)
+  else if (missing) console.warn(`VERIFIER SKIPPED: ${verifier.name} — ${missing}`)
 
   describe(`the ${verifier.name} verifier`, () => {
     let dir = ''

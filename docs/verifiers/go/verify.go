@@ -31,6 +31,17 @@ func (r *Rejected) Error() string { return r.Code + ": " + r.Message }
 
 type object = map[string]any
 
+// Keys maps a kid, the RFC 7638 thumbprint of a trusted key, to the key.
+type Keys = map[string]ed25519.PublicKey
+
+// Checks is what the product knows: who it is, the machine, the time, the revoked ids.
+type Checks struct {
+	Product, FeatureCode string
+	Now, Skew            int64           // unix seconds; skew applies to every time comparison
+	LastSeen             *int64          // the latest time the product has seen, if any
+	Revoked              map[string]bool // from a verified revocation list, if any
+}
+
 // segmentJSON decodes one base64url segment of UTF-8 JSON; numbers stay json.Number.
 func segmentJSON(segment string) any {
 	raw, err := b64.DecodeString(segment)
@@ -68,8 +79,8 @@ func normalise(code string) string { // ASCII whitespace and '-' dropped, a-z up
 }
 
 // trustedKeys maps each key's RFC 7638 thumbprint, its kid, to the key.
-func trustedKeys(jwks struct{ Keys []object }) (map[string]ed25519.PublicKey, error) {
-	keys := map[string]ed25519.PublicKey{}
+func trustedKeys(jwks struct{ Keys []object }) (Keys, error) {
+	keys := Keys{}
 	for _, jwk := range jwks.Keys {
 		if jwk["kty"] != "OKP" || jwk["crv"] != "Ed25519" {
 			continue
@@ -87,7 +98,7 @@ func trustedKeys(jwks struct{ Keys []object }) (map[string]ed25519.PublicKey, er
 }
 
 // signedClaims checks header, key and signature (steps 1-3), failing with codes[0], [1] or [2].
-func signedClaims(jws, typ string, keys map[string]ed25519.PublicKey, codes [3]string) (any, error) {
+func signedClaims(jws, typ string, keys Keys, codes [3]string) (any, error) {
 	parts := strings.Split(jws, ".")
 	header, _ := segmentJSON(parts[0]).(object)
 	kid, _ := header["kid"].(string)
@@ -101,20 +112,22 @@ func signedClaims(jws, typ string, keys map[string]ed25519.PublicKey, codes [3]s
 	}
 	// Only the canonical spelling of a 64-byte signature: 86 characters, unused bits zero.
 	signature, err := b64.Strict().DecodeString(parts[2])
-	if err != nil || len(parts[2]) != 86 || !ed25519.Verify(key, []byte(parts[0]+"."+parts[1]), signature) {
+	input := []byte(parts[0] + "." + parts[1])
+	if err != nil || len(parts[2]) != 86 || !ed25519.Verify(key, input, signature) {
 		return nil, &Rejected{codes[2], "the signature does not verify: altered"}
 	}
 	return segmentJSON(parts[1]), nil
 }
 
 // revokedSubs verifies a revocation list: the set of revoked ids, or BAD/STALE_REVOCATION_LIST.
-func revokedSubs(text string, keys map[string]ed25519.PublicKey, now, skew int64, maxAge *int64) (map[string]bool, error) {
+func revokedSubs(text string, keys Keys, now, skew int64, maxAge *int64) (map[string]bool, error) {
 	bad := func(message string) error { return &Rejected{"BAD_REVOCATION_LIST", message} }
 	jws := strings.Trim(text, "\t\n\v\f\r ")
 	if len(text) > 1<<20 || !compactJWS.MatchString(jws) {
 		return nil, bad("not a compact JWS of at most 1 MiB")
 	}
-	payload, err := signedClaims(jws, "license-revocations+jwt", keys, [3]string{"BAD_REVOCATION_LIST", "BAD_REVOCATION_LIST", "BAD_REVOCATION_LIST"})
+	codes := [3]string{"BAD_REVOCATION_LIST", "BAD_REVOCATION_LIST", "BAD_REVOCATION_LIST"}
+	payload, err := signedClaims(jws, "license-revocations+jwt", keys, codes)
 	if err != nil {
 		return nil, err
 	}
@@ -137,7 +150,8 @@ func revokedSubs(text string, keys map[string]ed25519.PublicKey, now, skew int64
 		return nil, bad("the revocation list is issued in the future")
 	}
 	if maxAge != nil && now > iat+*maxAge+skew {
-		return nil, &Rejected{"STALE_REVOCATION_LIST", fmt.Sprintf("the list is older than %d s", *maxAge)}
+		message := fmt.Sprintf("the list is older than %d s", *maxAge)
+		return nil, &Rejected{"STALE_REVOCATION_LIST", message}
 	}
 	return subs, nil
 }
@@ -145,7 +159,7 @@ func revokedSubs(text string, keys map[string]ed25519.PublicKey, now, skew int64
 func isVersion1(value any) bool { v, ok := integer(value, 1); return ok && v == 1 }
 
 // Verify checks a license and returns its claims, or a *Rejected with the format's code.
-func Verify(text string, keys map[string]ed25519.PublicKey, product, featureCode string, now int64, lastSeen *int64, skew int64, revoked map[string]bool) (object, error) {
+func Verify(text string, keys Keys, checks Checks) (object, error) {
 	const begin, end = "-----BEGIN LICENSE-----", "-----END LICENSE-----"
 	jws := ""
 	if start := strings.Index(text, begin); start >= 0 {
@@ -156,7 +170,8 @@ func Verify(text string, keys map[string]ed25519.PublicKey, product, featureCode
 	if len(jws) > 16384 || !compactJWS.MatchString(jws) {
 		return nil, &Rejected{"BAD_ARMOR", "no armored compact JWS in the text"}
 	}
-	payload, err := signedClaims(jws, "license+jwt", keys, [3]string{"BAD_ARMOR", "UNKNOWN_KEY", "BAD_SIGNATURE"})
+	codes := [3]string{"BAD_ARMOR", "UNKNOWN_KEY", "BAD_SIGNATURE"}
+	payload, err := signedClaims(jws, "license+jwt", keys, codes)
 	if err != nil {
 		return nil, err
 	}
@@ -165,7 +180,7 @@ func Verify(text string, keys map[string]ed25519.PublicKey, product, featureCode
 		return nil, &Rejected{"BAD_ARMOR", "the claims are not a JSON object"}
 	}
 	if !isVersion1(claims["v"]) {
-		return nil, &Rejected{"UNSUPPORTED_VERSION", fmt.Sprintf("format version %v is not 1", claims["v"])}
+		return nil, &Rejected{"UNSUPPORTED_VERSION", fmt.Sprintf("format version %v", claims["v"])}
 	}
 	iat, iatOK := integer(claims["iat"], -(1<<53 - 1))
 	nbf, nbfOK := integer(claims["nbf"], -(1<<53 - 1))
@@ -183,19 +198,19 @@ func Verify(text string, keys map[string]ed25519.PublicKey, product, featureCode
 		return nil, &Rejected{"BAD_ARMOR", "the claims do not match format v1"}
 	}
 	sub, aud, fc := claims["sub"].(string), claims["aud"].(string), claims["fc"].(string)
-	floor := iat
-	if lastSeen != nil && *lastSeen > floor {
-		floor = *lastSeen
+	now, skew, floor := checks.Now, checks.Skew, iat
+	if checks.LastSeen != nil && *checks.LastSeen > floor {
+		floor = *checks.LastSeen
 	}
 	switch {
-	case revoked[sub]:
+	case checks.Revoked[sub]:
 		return nil, &Rejected{"REVOKED", "the license " + sub + " is revoked"}
-	case aud != product:
+	case aud != checks.Product:
 		return nil, &Rejected{"WRONG_PRODUCT", "the license is for product " + aud}
-	case normalise(fc) != normalise(featureCode):
+	case normalise(fc) != normalise(checks.FeatureCode):
 		return nil, &Rejected{"WRONG_FEATURE_CODE", "the license is for another machine (" + fc + ")"}
 	case now < floor-skew:
-		return nil, &Rejected{"CLOCK_ROLLBACK", "the clock reads before the issue or last-seen time"}
+		return nil, &Rejected{"CLOCK_ROLLBACK", fmt.Sprintf("the clock reads before %d", floor)}
 	case now < nbf-skew:
 		return nil, &Rejected{"NOT_YET_VALID", fmt.Sprintf("the license is valid from %d", nbf)}
 	case now >= exp+skew:
@@ -214,8 +229,10 @@ func main() {
 	revocations := flag.String("revocations", "", "a revocation list (compact JWS file)")
 	maxAge := flag.Int64("revocations-max-age", -1, "refuse an older revocation list, seconds")
 	flag.Parse()
-	if flag.NArg() != 1 || *jwksFile == "" || *product == "" || normalise(*featureCode) == "" || *now < 0 || *skew < 0 {
-		fail(2, "usage: verify --jwks <file> --product <id> --feature-code <code> --now <s> [options] <license file>")
+	if flag.NArg() != 1 || *jwksFile == "" || *product == "" || normalise(*featureCode) == "" ||
+		*now < 0 || *skew < 0 {
+		fail(2, "usage: verify --jwks <file> --product <id> --feature-code <code> --now <s> "+
+			"[options] <license file>")
 	}
 	var jwks struct{ Keys []object }
 	if err := json.Unmarshal(read(*jwksFile), &jwks); err != nil {
@@ -231,7 +248,8 @@ func main() {
 	}
 	var claims object
 	if err == nil {
-		claims, err = Verify(string(read(flag.Arg(0))), keys, *product, *featureCode, *now, optional(*lastSeen), *skew, revoked)
+		checks := Checks{*product, *featureCode, *now, *skew, optional(*lastSeen), revoked}
+		claims, err = Verify(string(read(flag.Arg(0))), keys, checks)
 	}
 	if err != nil {
 		fail(1, err.Error())
