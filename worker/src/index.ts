@@ -14,6 +14,7 @@ import { internalEvents } from './routes/internal-events.ts'
 import { internalProxyCheck } from './routes/internal-proxy-check.ts'
 import { wellKnown } from './routes/jwks.ts'
 import { pages } from './routes/pages.ts'
+import { pickups } from './routes/pickups.ts'
 import { apiSecurityHeaders } from './security-headers.ts'
 
 const app = new Hono<AppEnv>()
@@ -23,6 +24,7 @@ const app = new Hono<AppEnv>()
   .route('/api/applications', applications)
   .route('/api/applications', applicationLicense)
   .route('/api/config', config)
+  .route('/api/pickups', pickups)
   .route('/api/health', health)
   .route('/.well-known', wellKnown)
   .route('/internal/events', internalEvents)

@@ -5,6 +5,7 @@ import * as v from 'valibot'
 import { MAX_FEATURE_CODE_LENGTH, compactFeatureCode, isValidFeatureCode } from '../../../license/src/feature-code.ts'
 import { LOCALES, type Locale } from '../shapes.ts'
 import { isTimeZone } from '../time-zone.ts'
+import { PICKUP_PATTERN } from './apply-link.ts'
 
 export type FieldCode = 'REQUIRED' | 'TOO_SHORT' | 'TOO_LONG' | 'INVALID_EMAIL' | 'INVALID_FORMAT' | 'OUT_OF_RANGE' | 'NOT_ALLOWED' | 'CHECK_MISMATCH'
 export const FIELD_CODES: readonly FieldCode[] = ['REQUIRED', 'TOO_SHORT', 'TOO_LONG', 'INVALID_EMAIL', 'INVALID_FORMAT', 'OUT_OF_RANGE', 'NOT_ALLOWED', 'CHECK_MISMATCH']
@@ -40,6 +41,8 @@ export type ApplicationBody = {
   timeZone?: string | null
   /** The QR's check value `c` of the feature code (docs/integration.md), when the link carried one. */
   featureCodeCheck?: string | null
+  /** The pickup's user code `p` of the link (docs/pickup.md), when the product polls for the license. */
+  pickup?: string | null
 }
 
 /** The validated, normalised application. */
@@ -58,6 +61,8 @@ export type ApplicationInput = {
   product: string
   /** The QR's check value, lower-cased; the worker refuses a code it does not vouch for. */
   featureCodeCheck?: string | null
+  /** The pickup's user code, upper-cased without dashes; the worker binds the application to it. */
+  pickup?: string | null
 }
 
 const CHECK_VALUE = /^[0-9a-f]{6}$/i
@@ -181,6 +186,15 @@ export function applicationSchema(rules: ApplicationRules) {
         ),
         null,
       ),
+      // A pickup's user code as the link carries it; whether it exists is the worker's to check.
+      pickup: v.optional(
+        v.pipe(
+          v.unknown(),
+          v.check((value) => isBlank(value) || (typeof value === 'string' && PICKUP_PATTERN.test(value.trim())), codeOf('INVALID_FORMAT')),
+          v.transform((value) => (isBlank(value) ? null : (value as string).trim().replaceAll('-', '').toUpperCase())),
+        ),
+        null,
+      ),
       product: v.optional(
         v.pipe(
           v.unknown(),
@@ -215,6 +229,6 @@ export type ApplicationResult = { ok: true; value: ApplicationInput } | { ok: fa
 export function checkApplication(body: unknown, rules: ApplicationRules): ApplicationResult {
   const result = v.safeParse(applicationSchema(rules), body, { abortPipeEarly: true })
   if (!result.success) return { ok: false, fields: fieldCodesOf(result.issues) }
-  const { name, company, email, phone, featureCode, quantity, validityDays, note, locale, timeZone, product, featureCodeCheck } = result.output
-  return { ok: true, value: { name, company, email, phone, featureCode, quantity, validityDays, note, locale, timeZone, product, ...(featureCodeCheck ? { featureCodeCheck } : {}) } as ApplicationInput }
+  const { name, company, email, phone, featureCode, quantity, validityDays, note, locale, timeZone, product, featureCodeCheck, pickup } = result.output
+  return { ok: true, value: { name, company, email, phone, featureCode, quantity, validityDays, note, locale, timeZone, product, ...(featureCodeCheck ? { featureCodeCheck } : {}), ...(pickup ? { pickup } : {}) } as ApplicationInput }
 }
