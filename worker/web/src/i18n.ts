@@ -84,6 +84,10 @@ const zhCN = {
   'error.APPLICATION_PENDING':
     '这台设备已有一个申请正在等待审批（申请编号 {id}），暂时不能再次提交。如果该申请不是您提交的，请联系您的供应商。',
   'error.TOO_MANY_PENDING': '该邮箱已有多个申请正在等待审批。请等收到审批结果后再提交新的申请。',
+  'pickup.note': '审批通过后，许可证除发送到您的邮箱外，还会自动送达产品。',
+  'error.PICKUP_INVALID': '此链接中的领取码无效。请在产品上重新显示二维码并扫描。',
+  'error.PICKUP_EXPIRED': '此链接中的领取码已过期。请在产品上重新显示二维码并扫描。',
+  'error.PICKUP_USED': '此链接中的领取码已用于另一个申请。请在产品上重新显示二维码。',
   'error.generic': '提交未成功（{code}）。请稍后重试，您填写的内容已保留。',
   'config.UNKNOWN_PRODUCT':
     '此链接无效：找不到该产品。请重新扫描产品中的二维码，或联系您的供应商。',
@@ -195,6 +199,10 @@ const en: Record<MessageKey, string> = {
     'A request for this machine is already awaiting review (application {id}), so another one cannot be submitted now. If you did not submit it, please contact your vendor.',
   'error.TOO_MANY_PENDING':
     'This email address already has several requests awaiting review. Please wait for a decision before submitting another.',
+  'pickup.note': 'Once approved, the license is emailed to you and also arrives in the product automatically.',
+  'error.PICKUP_INVALID': "This link's pickup code is not valid. Show the QR code on the product again and scan it.",
+  'error.PICKUP_EXPIRED': "This link's pickup code has expired. Show the QR code on the product again and scan it.",
+  'error.PICKUP_USED': "This link's pickup code was already used for another application. Show a new QR code on the product.",
   'error.generic':
     'The application was not sent ({code}). Please try again later; your entries are kept.',
   'config.UNKNOWN_PRODUCT':

@@ -1,9 +1,12 @@
 // The page's two addresses, read from location: /apply?product=&fc=&c= (also /) and /status/:id?t=.
 // `c` is the QR's check value of the feature code (docs/integration.md).
+// `p` is a pickup's user code (docs/pickup.md): the product polls for the license too.
 // No router library: two routes do not need one.
 
+import { PICKUP_PATTERN } from '../../src/contract/apply-link.ts'
+
 export type Route =
-  | { name: 'apply'; featureCode: string | null; check: string | null; product: string | null }
+  | { name: 'apply'; featureCode: string | null; check: string | null; product: string | null; pickup?: string | null }
   | { name: 'status'; id: string; token: string | null }
   | { name: 'notFound' }
 
@@ -16,6 +19,7 @@ export function parseRoute(pathname: string, search: string): Route {
       featureCode: query.get('fc')?.trim() || null,
       check: query.get('c')?.trim() || null,
       product: query.get('product')?.trim() || null,
+      ...pickupOf(query.get('p')),
     }
   }
   const status = /^\/status\/([^/]+)$/.exec(path)
@@ -27,6 +31,12 @@ export function parseRoute(pathname: string, search: string): Route {
     }
   }
   return { name: 'notFound' }
+}
+
+/** The link's pickup, only when well-formed (a damaged one is left out, the email path stays). */
+function pickupOf(raw: string | null): { pickup?: string } {
+  const value = raw?.trim() ?? ''
+  return PICKUP_PATTERN.test(value) ? { pickup: value } : {}
 }
 
 /** The status link from the server as an href, only when it is an http(s) URL. */
