@@ -19,6 +19,8 @@ export const SECRET_FIELD_NAMES = [
   'webhook',
   'resendApiKey',
   'password',
+  'device_code',
+  'deviceCode',
   'd',
 ] as const
 

@@ -38,6 +38,9 @@ export type Config = Readonly<{
   vendor: Vendor
   /** SHOW_APPROVER_COMMENT: the refusing approver's remark reaches the rejection mail and the status page. */
   showApproverComment: boolean
+  /** Pickups (docs/pickup.md): how long an unbound one lasts, and its first poll interval. */
+  pickupTtlMs: number
+  pickupIntervalMs: number
   products: ReadonlyMap<string, Product>
   defaultProduct: string
   validityDays: readonly number[]
@@ -382,6 +385,8 @@ export async function parseConfig(env: Bindings): Promise<Config> {
     mailReplyTo: mailReplyTo(env),
     vendor: vendorOf(env),
     showApproverComment: flag(env, 'SHOW_APPROVER_COMMENT', false),
+    pickupTtlMs: integer(env, 'PICKUP_TTL_SECONDS', 60, 86_400, 900) * 1000,
+    pickupIntervalMs: integer(env, 'PICKUP_INTERVAL_SECONDS', 1, 60, 5) * 1000,
     alerts: alertsOf(env),
     products: productMap,
     defaultProduct,

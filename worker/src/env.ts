@@ -28,6 +28,9 @@ export type Bindings = {
   VENDOR_LOGO_URL?: string
   VENDOR_FOOTER?: string
   SHOW_APPROVER_COMMENT?: string
+  /** Pickups (docs/pickup.md): seconds to apply after asking, and the first poll interval. */
+  PICKUP_TTL_SECONDS?: string
+  PICKUP_INTERVAL_SECONDS?: string
   PRODUCTS: string
   DEFAULT_PRODUCT: string
   VALIDITY_DAYS: string

@@ -43,6 +43,9 @@ export type ErrorCode =
   | 'RENEWAL_INVALID'
   | 'RENEWAL_MISMATCH'
   | 'RENEWAL_EXISTS'
+  | 'PICKUP_INVALID'
+  | 'PICKUP_EXPIRED'
+  | 'PICKUP_USED'
   | 'CONFIG_INVALID'
   | 'INTERNAL_ERROR'
 
@@ -89,6 +92,9 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   'RENEWAL_INVALID',
   'RENEWAL_MISMATCH',
   'RENEWAL_EXISTS',
+  'PICKUP_INVALID',
+  'PICKUP_EXPIRED',
+  'PICKUP_USED',
   'CONFIG_INVALID',
   'INTERNAL_ERROR',
 ]
@@ -358,6 +364,19 @@ export class WithdrawNotPermittedError extends AppError {
       'DingTalk does not let the originator withdraw approvals of this template: enable 允许提交人撤销审批中的审批单 in its advanced settings, or withdraw it in DingTalk',
     )
     this.upstreamCode = upstreamCode
+  }
+}
+
+const PICKUP_MESSAGES = {
+  PICKUP_INVALID: 'this link\'s pickup code is unknown, or not for this product and feature code; scan the product\'s QR code again',
+  PICKUP_EXPIRED: 'this link\'s pickup code has expired; show a new QR code on the product and scan it again',
+  PICKUP_USED: 'this link\'s pickup code was already used for another application; show a new QR code on the product',
+} as const
+
+/** The application names a pickup (docs/pickup.md) it cannot be bound to; nothing was stored. */
+export class PickupError extends AppError {
+  constructor(code: keyof typeof PICKUP_MESSAGES) {
+    super(code, code === 'PICKUP_INVALID' ? 422 : code === 'PICKUP_EXPIRED' ? 410 : 409, PICKUP_MESSAGES[code])
   }
 }
 

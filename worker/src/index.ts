@@ -16,6 +16,7 @@ import { wellKnown } from './routes/jwks.ts'
 import { pages } from './routes/pages.ts'
 import { qr } from './routes/qr.ts'
 import { renewals } from './routes/renewals.ts'
+import { pickups } from './routes/pickups.ts'
 import { apiSecurityHeaders } from './security-headers.ts'
 
 const app = new Hono<AppEnv>()
@@ -26,6 +27,7 @@ const app = new Hono<AppEnv>()
   .route('/api/applications', applicationLicense)
   .route('/api/config', config)
   .route('/api/renewals', renewals)
+  .route('/api/pickups', pickups)
   .route('/api/health', health)
   .route('/api/qr', qr)
   .route('/.well-known', wellKnown)

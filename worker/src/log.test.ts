@@ -20,6 +20,14 @@ describe('the worker logger', () => {
     })
   })
 
+  it('censors a pickup device code, under either spelling', () => {
+    expect(redact({ device_code: 'dc-secret', body: { deviceCode: 'dc-secret' }, user_code: 'BCDF-GHJK' })).toEqual({
+      device_code: '[Redacted]',
+      body: { deviceCode: '[Redacted]' },
+      user_code: 'BCDF-GHJK',
+    })
+  })
+
   it('censors a compact JWS or a private JWK inside any string', () => {
     expect(redact(`proof ${PROOF} refused`)).toBe('proof [Redacted] refused')
     expect(redact('{"kty":"OKP","crv":"Ed25519","x":"abc","d":"c2VjcmV0"}')).toBe('{"kty":"OKP","crv":"Ed25519","x":"abc","d":"[Redacted]"}')

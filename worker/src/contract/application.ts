@@ -5,6 +5,7 @@ import * as v from 'valibot'
 import { MAX_FEATURE_CODE_LENGTH, compactFeatureCode, isValidFeatureCode } from '../../../license/src/feature-code.ts'
 import { LOCALES, type Locale } from '../shapes.ts'
 import { isTimeZone } from '../time-zone.ts'
+import { PICKUP_PATTERN } from './apply-link.ts'
 
 export type FieldCode = 'REQUIRED' | 'TOO_SHORT' | 'TOO_LONG' | 'INVALID_EMAIL' | 'INVALID_FORMAT' | 'OUT_OF_RANGE' | 'NOT_ALLOWED' | 'CHECK_MISMATCH'
 export const FIELD_CODES: readonly FieldCode[] = ['REQUIRED', 'TOO_SHORT', 'TOO_LONG', 'INVALID_EMAIL', 'INVALID_FORMAT', 'OUT_OF_RANGE', 'NOT_ALLOWED', 'CHECK_MISMATCH']
@@ -42,6 +43,8 @@ export type ApplicationBody = {
   featureCodeCheck?: string | null
   /** The license this application renews, with the renewal link's token (docs/renewal.md). */
   renews?: RenewalClaim | null
+  /** The pickup's user code `p` of the link (docs/pickup.md), when the product polls for the license. */
+  pickup?: string | null
 }
 
 /** A renewal link's license and token, as the page sends them back. */
@@ -65,6 +68,8 @@ export type ApplicationInput = {
   featureCodeCheck?: string | null
   /** The renewed license and its link's token; the worker checks both (renewal/check.ts). */
   renews?: RenewalClaim | null
+  /** The pickup's user code, upper-cased without dashes; the worker binds the application to it. */
+  pickup?: string | null
 }
 
 const RENEWAL_PART = /^[A-Za-z0-9_-]{1,128}$/
@@ -206,6 +211,15 @@ export function applicationSchema(rules: ApplicationRules) {
         ),
         null,
       ),
+      // A pickup's user code as the link carries it; whether it exists is the worker's to check.
+      pickup: v.optional(
+        v.pipe(
+          v.unknown(),
+          v.check((value) => isBlank(value) || (typeof value === 'string' && PICKUP_PATTERN.test(value.trim())), codeOf('INVALID_FORMAT')),
+          v.transform((value) => (isBlank(value) ? null : (value as string).trim().replaceAll('-', '').toUpperCase())),
+        ),
+        null,
+      ),
       product: v.optional(
         v.pipe(
           v.unknown(),
@@ -240,6 +254,6 @@ export type ApplicationResult = { ok: true; value: ApplicationInput } | { ok: fa
 export function checkApplication(body: unknown, rules: ApplicationRules): ApplicationResult {
   const result = v.safeParse(applicationSchema(rules), body, { abortPipeEarly: true })
   if (!result.success) return { ok: false, fields: fieldCodesOf(result.issues) }
-  const { name, company, email, phone, featureCode, quantity, validityDays, note, locale, timeZone, product, featureCodeCheck, renews } = result.output
-  return { ok: true, value: { name, company, email, phone, featureCode, quantity, validityDays, note, locale, timeZone, product, ...(featureCodeCheck ? { featureCodeCheck } : {}), ...(renews ? { renews } : {}) } as ApplicationInput }
+  const { name, company, email, phone, featureCode, quantity, validityDays, note, locale, timeZone, product, featureCodeCheck, renews, pickup } = result.output
+  return { ok: true, value: { name, company, email, phone, featureCode, quantity, validityDays, note, locale, timeZone, product, ...(featureCodeCheck ? { featureCodeCheck } : {}), ...(renews ? { renews } : {}), ...(pickup ? { pickup } : {}) } as ApplicationInput }
 }

@@ -8,6 +8,8 @@ import type { Application } from '../db/applications.ts'
 import { findPending, getApplication, insertApplicationStatement } from '../db/applications.ts'
 import { insertEventStatement, listEvents } from '../db/events.ts'
 import { getLicenseByApplication } from '../db/licenses.ts'
+import { bindPickupStatements, getPickupByUserCode } from '../db/pickups.ts'
+import { normalizeFeatureCode } from '../../../license/src/feature-code.ts'
 import { claimIdempotencyKeyStatements, getLiveIdempotencyKey } from '../db/submit-idempotency.ts'
 import { dingtalkFor } from '../dingtalk/egress.ts'
 import type { AppEnv } from '../env.ts'
@@ -15,6 +17,7 @@ import {
   ApplicationPendingError,
   DingTalkRejectedError,
   NotFoundError,
+  PickupError,
   TooManyPendingError,
   TurnstileError,
   ValidationError,
@@ -39,6 +42,14 @@ import { CAP_ERROR_PREFIX } from '../budgets.ts'
 import { judgePending, type PendingVerdict } from '../pending-limits.ts'
 import { setRenewsStatement } from '../db/renewals.ts'
 import { checkRenewalTerms, resolveRenewal } from '../renewal/check.ts'
+
+/** 422 PICKUP_INVALID (unknown, another product or feature code), 410 PICKUP_EXPIRED, 409 PICKUP_USED. */
+async function checkPickup(db: D1Database, userCode: string, input: { product: string; featureCode: string }, now: number): Promise<void> {
+  const found = await getPickupByUserCode(db, userCode)
+  if (!found || found.product !== input.product || found.featureCode !== normalizeFeatureCode(input.featureCode)) throw new PickupError('PICKUP_INVALID')
+  if (found.applicationId !== null || found.consumedAt !== null) throw new PickupError('PICKUP_USED')
+  if (now >= found.expiresAt) throw new PickupError('PICKUP_EXPIRED')
+}
 
 const iso = (ms: number): string => new Date(ms).toISOString()
 const isHeldBack = (app: Application): boolean => app.status === 'submitted' && (app.lastError ?? '').startsWith(CAP_ERROR_PREFIX)
@@ -77,7 +88,7 @@ export const applications = new Hono<AppEnv>()
   .post('/', limitBody(), limitSubmitRate(), validApplication(), async (c) => {
     const { config, log } = c.var
     const key = parseIdempotencyKey(c.req.header(IDEMPOTENCY_KEY_HEADER))
-    const { featureCodeCheck, renews, ...input } = c.req.valid('json')
+    const { featureCodeCheck, renews, pickup, ...input } = c.req.valid('json')
     // A QR's check value that does not vouch for the code: a damaged or hand-altered link.
     if (featureCodeCheck && !(await verifyFeatureCodeCheck(input.featureCode, featureCodeCheck))) {
       throw new ValidationError({ featureCode: 'CHECK_MISMATCH' })
@@ -86,7 +97,7 @@ export const applications = new Hono<AppEnv>()
 
     const now = Date.now()
     // The key is bound to the validated request: the same key with another body is refused.
-    const idempotency = key === null ? null : { key, requestHash: await hashApplicationInput(checked.value) }
+    const idempotency = key === null ? null : { key, requestHash: await hashApplicationInput(pickup ? { ...checked.value, pickup } : checked.value) }
     if (idempotency) {
       const record = await getLiveIdempotencyKey(c.env.DB, idempotency.key, now)
       if (record) return answerReplay(c, replayedApplicationId(record, idempotency.requestHash))
@@ -106,6 +117,9 @@ export const applications = new Hono<AppEnv>()
         throw new TurnstileError(verdict.code)
       }
     }
+
+    // The pickup the product polls (docs/pickup.md): checked now, bound in the batch below.
+    if (pickup) await checkPickup(c.env.DB, pickup, checked.value, now)
 
     const app: Application = {
       ...checked.value,
@@ -159,8 +173,11 @@ export const applications = new Hono<AppEnv>()
           insertDeliveryStatement(c.env.DB, { id: newDeliveryId(), applicationId: app.id, kind: 'acknowledgement', now }, submittedEventId),
           ...(renewed ? [setRenewsStatement(c.env.DB, app.id, renewed.license.id)] : []),
           ...claim,
+          ...(pickup ? bindPickupStatements(c.env.DB, { userCode: pickup, applicationId: app.id, now }) : []),
         ])
       } catch (err) {
+        // A concurrent application took the pickup first: this batch wrote nothing.
+        if (pickup) await checkPickup(c.env.DB, pickup, checked.value, now)
         // A concurrent twin with the same key won the PRIMARY KEY; this batch wrote nothing.
         const winner = idempotency ? await getLiveIdempotencyKey(c.env.DB, idempotency.key, now) : null
         if (!idempotency || !winner) throw err

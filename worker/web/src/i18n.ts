@@ -95,6 +95,10 @@ const zhCN = {
   'error.RENEWAL_MISMATCH': '续期须保持原许可证的产品和特征码。如需其他设备的许可证，请提交新的申请。',
   'error.RENEWAL_EXISTS': '这份许可证已有续期申请（申请编号 {id}），正在审批或已签发。',
   'error.LICENSE_REVOKED': '这份许可证已被吊销，不能续期。请联系您的供应商。',
+  'pickup.note': '审批通过后，许可证除发送到您的邮箱外，还会自动送达产品。',
+  'error.PICKUP_INVALID': '此链接中的领取码无效。请在产品上重新显示二维码并扫描。',
+  'error.PICKUP_EXPIRED': '此链接中的领取码已过期。请在产品上重新显示二维码并扫描。',
+  'error.PICKUP_USED': '此链接中的领取码已用于另一个申请。请在产品上重新显示二维码。',
   'error.generic': '提交未成功（{code}）。请稍后重试，您填写的内容已保留。',
   'config.UNKNOWN_PRODUCT':
     '此链接无效：找不到该产品。请重新扫描产品中的二维码，或联系您的供应商。',
@@ -217,6 +221,10 @@ const en: Record<MessageKey, string> = {
   'error.RENEWAL_MISMATCH': 'A renewal keeps the product and feature code of the license. For another machine, submit a new application.',
   'error.RENEWAL_EXISTS': 'This license already has a renewal request (application {id}), awaiting review or issued.',
   'error.LICENSE_REVOKED': 'This license was revoked and cannot be renewed. Please contact your vendor.',
+  'pickup.note': 'Once approved, the license is emailed to you and also arrives in the product automatically.',
+  'error.PICKUP_INVALID': "This link's pickup code is not valid. Show the QR code on the product again and scan it.",
+  'error.PICKUP_EXPIRED': "This link's pickup code has expired. Show the QR code on the product again and scan it.",
+  'error.PICKUP_USED': "This link's pickup code was already used for another application. Show a new QR code on the product.",
   'error.generic':
     'The application was not sent ({code}). Please try again later; your entries are kept.',
   'config.UNKNOWN_PRODUCT':

@@ -50,3 +50,11 @@ describe('safeHref', () => {
     expect(safeHref('data:text/html,hi', base)).toBeNull()
   })
 })
+
+describe('the apply route with a pickup', () => {
+  it('reads a well-formed pickup user code from p, and leaves a malformed one out', () => {
+    expect(parseRoute('/apply', '?product=demo&fc=HM1&c=abcdef&p=BCDF-GHJK')).toMatchObject({ name: 'apply', pickup: 'BCDF-GHJK' })
+    expect(parseRoute('/apply', '?fc=HM1&p=%3Cscript%3E')).not.toHaveProperty('pickup')
+    expect(parseRoute('/apply', '?fc=HM1')).not.toHaveProperty('pickup')
+  })
+})

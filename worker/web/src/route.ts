@@ -1,10 +1,13 @@
 // The page's two addresses, read from location: /apply?product=&fc=&c= (also /) and /status/:id?t=.
 // `c` is the QR's check value of the feature code (docs/integration.md); `renew` and `t` are a
-// renewal link's license and token (docs/renewal.md).
+// renewal link's license and token (docs/renewal.md); `p` is a pickup's user code (docs/pickup.md):
+// the product polls for the license too.
 // No router library: two routes do not need one.
 
+import { PICKUP_PATTERN } from '../../src/contract/apply-link.ts'
+
 export type Route =
-  | { name: 'apply'; featureCode: string | null; check: string | null; product: string | null; renew?: RenewLink | null }
+  | { name: 'apply'; featureCode: string | null; check: string | null; product: string | null; renew?: RenewLink | null; pickup?: string | null }
   | { name: 'status'; id: string; token: string | null }
   | { name: 'notFound' }
 
@@ -22,6 +25,7 @@ export function parseRoute(pathname: string, search: string): Route {
       check: query.get('c')?.trim() || null,
       product: query.get('product')?.trim() || null,
       ...(renew ? { renew } : {}),
+      ...pickupOf(query.get('p')),
     }
   }
   const status = /^\/status\/([^/]+)$/.exec(path)
@@ -39,6 +43,12 @@ function renewLinkOf(query: URLSearchParams): RenewLink | null {
   const licenseId = query.get('renew')?.trim()
   const token = query.get('t')?.trim()
   return licenseId && token ? { licenseId, token } : null
+}
+
+/** The link's pickup, only when well-formed (a damaged one is left out, the email path stays). */
+function pickupOf(raw: string | null): { pickup?: string } {
+  const value = raw?.trim() ?? ''
+  return PICKUP_PATTERN.test(value) ? { pickup: value } : {}
 }
 
 /** The status link from the server as an href, only when it is an http(s) URL. */

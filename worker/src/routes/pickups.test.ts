@@ -1,0 +1,194 @@
+// POST /api/pickups and /api/pickups/token (docs/pickup.md): every answer of the token endpoint,
+// the binding at submit and its refusals, single use, slow_down, and no device code in logs or D1.
+import { env } from 'cloudflare:workers'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { FakeUpstream } from '../../test/fake-upstream.ts'
+import { BASE, call, eventRequest, finishEvent, readJson, row, rows, submit, validApplication } from '../../test/helpers.ts'
+import { sha256Hex } from '../ids.ts'
+import { DEVICE_CODE_GRANT } from './pickups.ts'
+
+let fake: FakeUpstream
+beforeEach(() => {
+  fake = new FakeUpstream()
+  fake.install()
+})
+afterEach(() => {
+  vi.useRealTimers()
+  vi.restoreAllMocks()
+})
+
+type Grant = { device_code: string; user_code: string; verification_uri: string; verification_uri_complete: string; expires_in: number; interval: number }
+
+const post = (path: string, body: Record<string, unknown>, form = false) =>
+  call(
+    new Request(`${BASE}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': form ? 'application/x-www-form-urlencoded' : 'application/json', 'cf-connecting-ip': `10.9.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}` },
+      body: form ? new URLSearchParams(body as Record<string, string>).toString() : JSON.stringify(body),
+    }),
+  )
+
+async function newPickup(featureCode = validApplication().featureCode as string): Promise<Grant & { featureCode: string }> {
+  const response = await post('/api/pickups', { feature_code: featureCode })
+  expect(response.status).toBe(200)
+  return { ...(await readJson<Grant>(response)), featureCode }
+}
+
+/** Polls as if `interval` had passed since the last poll (no real waiting). */
+async function poll(deviceCode: string, extra: Record<string, unknown> = {}) {
+  await env.DB.prepare('UPDATE pickups SET last_poll_at = NULL WHERE device_code_hash = ?1').bind(await sha256Hex(deviceCode)).run()
+  return pollNow(deviceCode, extra)
+}
+async function pollNow(deviceCode: string, extra: Record<string, unknown> = {}) {
+  const response = await post('/api/pickups/token', { device_code: deviceCode, grant_type: DEVICE_CODE_GRANT, ...extra })
+  return { status: response.status, body: await readJson(response), cache: response.headers.get('cache-control') }
+}
+
+async function applyWith(grant: { user_code: string; featureCode: string }, overrides: Record<string, unknown> = {}) {
+  return submit(validApplication({ featureCode: grant.featureCode, pickup: grant.user_code, ...overrides }))
+}
+
+async function decide(applicationId: string, result: 'agree' | 'refuse') {
+  const app = await row<{ dingtalk_instance_id: string }>('SELECT dingtalk_instance_id FROM applications WHERE id = ?1', applicationId)
+  await call(await eventRequest(finishEvent(app!.dingtalk_instance_id, result)))
+}
+
+describe('POST /api/pickups', () => {
+  it('answers a device code, a XXXX-XXXX user code and the apply link carrying it and the check value', async () => {
+    const grant = await newPickup()
+    expect(grant.device_code).toMatch(/^[A-Za-z0-9_-]{43}$/)
+    expect(grant.user_code).toMatch(/^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$/)
+    const link = new URL(grant.verification_uri_complete)
+    expect(link.pathname).toBe('/apply')
+    expect(link.searchParams.get('fc')).toBe(grant.featureCode)
+    expect(link.searchParams.get('p')).toBe(grant.user_code)
+    expect(link.searchParams.get('c')).toMatch(/^[0-9a-f]{6}$/)
+    expect(grant).toMatchObject({ expires_in: 900, interval: 5 })
+  })
+
+  it('stores only the SHA-256 of the device code', async () => {
+    const grant = await newPickup()
+    const stored = await rows<Record<string, unknown>>('SELECT * FROM pickups')
+    expect(JSON.stringify(stored)).not.toContain(grant.device_code)
+    expect(stored.some((r) => r.device_code_hash === undefined)).toBe(false)
+    expect(await row('SELECT 1 AS x FROM pickups WHERE device_code_hash = ?1', await sha256Hex(grant.device_code))).not.toBeNull()
+  })
+
+  it('takes a form-encoded body too, and refuses an unknown product or a bad feature code with field codes', async () => {
+    const form = await post('/api/pickups', { feature_code: 'HMFORM12345' }, true)
+    expect(form.status).toBe(200)
+    const unknown = await readJson(await post('/api/pickups', { product: 'nope', feature_code: 'HM1' }))
+    expect(unknown.error).toMatchObject({ code: 'VALIDATION_FAILED', fields: { product: 'NOT_ALLOWED' } })
+    const missing = await readJson(await post('/api/pickups', {}))
+    expect(missing.error).toMatchObject({ fields: { feature_code: 'REQUIRED' } })
+    const text = await call(new Request(`${BASE}/api/pickups`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x' }))
+    expect(text.status).toBe(415)
+  })
+})
+
+describe('POST /api/pickups/token', () => {
+  it('is authorization_pending before an application, and while it awaits approval', async () => {
+    const grant = await newPickup()
+    expect(await poll(grant.device_code)).toMatchObject({ status: 400, body: { error: 'authorization_pending' }, cache: 'no-store' })
+    expect((await applyWith(grant)).status).toBe(201)
+    expect((await poll(grant.device_code)).body.error).toBe('authorization_pending')
+  })
+
+  it('delivers the license file exactly as mailed, once: a second poll is invalid_grant (single use)', async () => {
+    const grant = await newPickup()
+    const created = await readJson(await applyWith(grant))
+    await decide(created.id, 'agree')
+    const license = await row<{ id: string; text: string }>('SELECT id, text FROM licenses WHERE application_id = ?1', created.id)
+    const first = await poll(grant.device_code)
+    expect(first.status).toBe(200)
+    expect(first.body).toMatchObject({ license: license!.text, license_id: license!.id, file_name: expect.stringMatching(new RegExp(`-${license!.id}\\.lic$`)) })
+    expect(first.cache).toBe('no-store')
+    // The email still went out with the same file.
+    const mail = fake.emails.find((e) => e.payload.attachments?.length)
+    expect(mail).toBeDefined()
+    expect(await poll(grant.device_code)).toMatchObject({ status: 400, body: { error: 'invalid_grant' } })
+  })
+
+  it('answers slow_down to a poll sooner than the interval, and the interval grows by 5 s', async () => {
+    const grant = await newPickup()
+    expect((await poll(grant.device_code)).body.error).toBe('authorization_pending')
+    expect((await pollNow(grant.device_code)).body.error).toBe('slow_down')
+    const stored = await row<{ interval_ms: number }>('SELECT interval_ms FROM pickups WHERE device_code_hash = ?1', await sha256Hex(grant.device_code))
+    expect(stored!.interval_ms).toBe(10_000)
+  })
+
+  it('is access_denied after a refusal, with the remark only when SHOW_APPROVER_COMMENT allows it', async () => {
+    const grant = await newPickup()
+    const created = await readJson(await applyWith(grant))
+    await decide(created.id, 'refuse')
+    const denied = await poll(grant.device_code)
+    expect(denied).toMatchObject({ status: 400, body: { error: 'access_denied', error_description: 'the application was refused or withdrawn' } })
+  })
+
+  it('is expired_token once the pickup expired', async () => {
+    const grant = await newPickup()
+    await env.DB.prepare('UPDATE pickups SET expires_at = 1 WHERE device_code_hash = ?1').bind(await sha256Hex(grant.device_code)).run()
+    expect((await poll(grant.device_code)).body.error).toBe('expired_token')
+  })
+
+  it('answers an unknown device code with the same shape as any other refusal, and checks grant_type', async () => {
+    const unknown = await pollNow('A'.repeat(43))
+    expect(unknown).toMatchObject({ status: 400, body: { error: 'invalid_grant', error_description: expect.any(String) } })
+    expect(Object.keys(unknown.body).sort()).toEqual(['error', 'error_description'])
+    expect((await pollNow('A'.repeat(43), { grant_type: 'password' })).body.error).toBe('unsupported_grant_type')
+    expect((await pollNow('short')).body.error).toBe('invalid_request')
+  })
+
+  it('never logs the device code', async () => {
+    const lines: string[] = []
+    for (const method of ['log', 'warn', 'error'] as const) vi.spyOn(console, method).mockImplementation((line: string) => void lines.push(String(line)))
+    const grant = await newPickup()
+    await poll(grant.device_code)
+    await pollNow(grant.device_code)
+    expect(lines.join('\n')).not.toContain(grant.device_code)
+  })
+})
+
+describe('POST /api/applications with pickup', () => {
+  it('binds the application to the pickup (user code in any case, dash optional)', async () => {
+    const grant = await newPickup()
+    const created = await readJson(await applyWith({ ...grant, user_code: grant.user_code.replace('-', '').toLowerCase() }))
+    const bound = await row<{ application_id: string }>('SELECT application_id FROM pickups WHERE device_code_hash = ?1', await sha256Hex(grant.device_code))
+    expect(bound!.application_id).toBe(created.id)
+  })
+
+  it('refuses an unknown pickup, or one for another feature code, with PICKUP_INVALID and stores nothing', async () => {
+    const grant = await newPickup()
+    const before = (await rows('SELECT id FROM applications')).length
+    const other = await applyWith({ ...grant, featureCode: `${grant.featureCode}X` })
+    expect(other.status).toBe(422)
+    expect((await readJson(other)).error.code).toBe('PICKUP_INVALID')
+    const unknown = await applyWith({ ...grant, user_code: 'BBBB-BBBB' })
+    expect((await readJson(unknown)).error.code).toBe('PICKUP_INVALID')
+    expect((await rows('SELECT id FROM applications')).length).toBe(before)
+  })
+
+  it('refuses an expired pickup with PICKUP_EXPIRED', async () => {
+    const grant = await newPickup()
+    await env.DB.prepare('UPDATE pickups SET expires_at = 1 WHERE device_code_hash = ?1').bind(await sha256Hex(grant.device_code)).run()
+    const response = await applyWith(grant)
+    expect(response.status).toBe(410)
+    expect((await readJson(response)).error.code).toBe('PICKUP_EXPIRED')
+  })
+
+  it('binds a pickup to one application only: a second is PICKUP_USED, an idempotent retry is the same application', async () => {
+    const grant = await newPickup()
+    const body = validApplication({ featureCode: grant.featureCode, pickup: grant.user_code })
+    const first = await submit(body, { 'Idempotency-Key': 'pickup-retry-1' })
+    const retry = await submit(body, { 'Idempotency-Key': 'pickup-retry-1' })
+    expect((await readJson(retry)).id).toBe((await readJson(first)).id)
+    const second = await applyWith(grant)
+    expect(second.status).toBe(409)
+    expect((await readJson(second)).error.code).toBe('PICKUP_USED')
+  })
+
+  it('refuses a malformed pickup as a field', async () => {
+    const response = await submit(validApplication({ pickup: 'x!' }))
+    expect((await readJson(response)).error).toMatchObject({ code: 'VALIDATION_FAILED', fields: { pickup: 'INVALID_FORMAT' } })
+  })
+})
