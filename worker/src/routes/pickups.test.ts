@@ -19,13 +19,14 @@ afterEach(() => {
 
 type Grant = { device_code: string; user_code: string; verification_uri: string; verification_uri_complete: string; expires_in: number; interval: number }
 
-const post = (path: string, body: Record<string, unknown>, form = false) =>
+const post = (path: string, body: Record<string, unknown>, form = false, bindings: Cloudflare.Env = env) =>
   call(
     new Request(`${BASE}${path}`, {
       method: 'POST',
       headers: { 'content-type': form ? 'application/x-www-form-urlencoded' : 'application/json', 'cf-connecting-ip': `10.9.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}` },
       body: form ? new URLSearchParams(body as Record<string, string>).toString() : JSON.stringify(body),
     }),
+    bindings,
   )
 
 async function newPickup(featureCode = validApplication().featureCode as string): Promise<Grant & { featureCode: string }> {
@@ -39,8 +40,8 @@ async function poll(deviceCode: string, extra: Record<string, unknown> = {}) {
   await env.DB.prepare('UPDATE pickups SET last_poll_at = NULL WHERE device_code_hash = ?1').bind(await sha256Hex(deviceCode)).run()
   return pollNow(deviceCode, extra)
 }
-async function pollNow(deviceCode: string, extra: Record<string, unknown> = {}) {
-  const response = await post('/api/pickups/token', { device_code: deviceCode, grant_type: DEVICE_CODE_GRANT, ...extra })
+async function pollNow(deviceCode: string, extra: Record<string, unknown> = {}, bindings: Cloudflare.Env = env) {
+  const response = await post('/api/pickups/token', { device_code: deviceCode, grant_type: DEVICE_CODE_GRANT, ...extra }, false, bindings)
   return { status: response.status, body: await readJson(response), cache: response.headers.get('cache-control') }
 }
 
@@ -123,6 +124,18 @@ describe('POST /api/pickups/token', () => {
     await decide(created.id, 'refuse')
     const denied = await poll(grant.device_code)
     expect(denied).toMatchObject({ status: 400, body: { error: 'access_denied', error_description: 'the application was refused or withdrawn' } })
+  })
+
+  it('carries the approver\'s remark in error_description only when SHOW_APPROVER_COMMENT is true', async () => {
+    const shown = { ...env, SHOW_APPROVER_COMMENT: 'true' }
+    const grant = await newPickup()
+    const created = await readJson(await call(new Request(`${BASE}/api/applications`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(validApplication({ featureCode: grant.featureCode, pickup: grant.user_code })) }), shown))
+    const app = await row<{ dingtalk_instance_id: string }>('SELECT dingtalk_instance_id FROM applications WHERE id = ?1', created.id)
+    fake.finish(app!.dingtalk_instance_id, 'COMPLETED', 'refuse', 'over the contract quantity')
+    await call(await eventRequest(finishEvent(app!.dingtalk_instance_id, 'refuse')), shown)
+    expect((await poll(grant.device_code)).body).toEqual({ error: 'access_denied', error_description: 'the application was refused or withdrawn' })
+    await env.DB.prepare('UPDATE pickups SET last_poll_at = NULL').run()
+    expect((await pollNow(grant.device_code, {}, shown)).body).toEqual({ error: 'access_denied', error_description: 'over the contract quantity' })
   })
 
   it('is expired_token once the pickup expired', async () => {
