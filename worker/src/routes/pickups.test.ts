@@ -200,6 +200,27 @@ describe('POST /api/applications with pickup', () => {
     expect((await readJson(second)).error.code).toBe('PICKUP_USED')
   })
 
+  it('binds a new pickup to the applicant\'s own pending application for the machine (answered existing)', async () => {
+    const first = await newPickup()
+    const body = validApplication({ featureCode: first.featureCode, pickup: first.user_code })
+    const created = await readJson(await submit(body))
+    const second = await newPickup(first.featureCode)
+    const again = await readJson(await submit({ ...body, pickup: second.user_code }))
+    expect(again).toMatchObject({ id: created.id, existing: true })
+    // The first pickup stays the application's: one pickup per application.
+    const bound = await row<{ application_id: string | null }>('SELECT application_id FROM pickups WHERE device_code_hash = ?1', await sha256Hex(second.device_code))
+    expect(bound!.application_id).toBeNull()
+  })
+
+  it('binds a pickup to the applicant\'s pending application that came by email alone', async () => {
+    const body = validApplication()
+    const created = await readJson(await submit(body))
+    const grant = await newPickup(body.featureCode as string)
+    expect(await readJson(await submit({ ...body, pickup: grant.user_code }))).toMatchObject({ id: created.id, existing: true })
+    const bound = await row<{ application_id: string | null }>('SELECT application_id FROM pickups WHERE device_code_hash = ?1', await sha256Hex(grant.device_code))
+    expect(bound!.application_id).toBe(created.id)
+  })
+
   it('refuses a malformed pickup as a field', async () => {
     const response = await submit(validApplication({ pickup: 'x!' }))
     expect((await readJson(response)).error).toMatchObject({ code: 'VALIDATION_FAILED', fields: { pickup: 'INVALID_FORMAT' } })
