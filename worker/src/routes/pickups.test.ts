@@ -152,6 +152,15 @@ describe('POST /api/pickups/token', () => {
     expect((await pollNow('short')).body.error).toBe('invalid_request')
   })
 
+  it('rate-limits a client whose polls keep missing (no cheap oracle for device codes)', async () => {
+    const miss = () =>
+      call(new Request(`${BASE}/api/pickups/token`, { method: 'POST', headers: { 'content-type': 'application/json', 'cf-connecting-ip': '10.200.0.1' }, body: JSON.stringify({ device_code: 'B'.repeat(43) }) }))
+    const statuses: number[] = []
+    for (let i = 0; i < 12; i++) statuses.push((await miss()).status)
+    expect(statuses.slice(0, 10)).toEqual(Array(10).fill(400))
+    expect(statuses.at(-1)).toBe(429)
+  })
+
   it('never logs the device code', async () => {
     const lines: string[] = []
     for (const method of ['log', 'warn', 'error'] as const) vi.spyOn(console, method).mockImplementation((line: string) => void lines.push(String(line)))
