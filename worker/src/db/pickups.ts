@@ -119,6 +119,19 @@ export function bindPickupStatements(db: D1Database, bind: { userCode: string; a
   ]
 }
 
+/** Binds an unbound, unexpired pickup to an existing application that has none; true if it did. */
+export async function bindPickupToExisting(db: D1Database, bind: { userCode: string; applicationId: string; now: number }): Promise<boolean> {
+  const { meta } = await db
+    .prepare(
+      `UPDATE pickups SET application_id = ?2, bound_at = ?3, expires_at = MAX(expires_at, ?3 + ?4)
+       WHERE user_code = ?1 AND application_id IS NULL AND consumed_at IS NULL AND expires_at > ?3
+         AND NOT EXISTS (SELECT 1 FROM pickups WHERE application_id = ?2)`,
+    )
+    .bind(bind.userCode, bind.applicationId, bind.now, BOUND_PICKUP_TTL_MS)
+    .run()
+  return meta.changes === 1
+}
+
 /** Records a poll at `now`; a poll sooner than the interval also lengthens it by `slowDownMs`. */
 export async function recordPoll(db: D1Database, hash: string, now: number, slowDownMs: number): Promise<void> {
   await db

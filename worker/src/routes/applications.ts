@@ -8,7 +8,7 @@ import type { Application } from '../db/applications.ts'
 import { findPending, getApplication, insertApplicationStatement } from '../db/applications.ts'
 import { insertEventStatement, listEvents } from '../db/events.ts'
 import { getLicenseByApplication } from '../db/licenses.ts'
-import { bindPickupStatements, getPickupByUserCode } from '../db/pickups.ts'
+import { bindPickupStatements, bindPickupToExisting, getPickupByUserCode } from '../db/pickups.ts'
 import { normalizeFeatureCode } from '../../../license/src/feature-code.ts'
 import { claimIdempotencyKeyStatements, getLiveIdempotencyKey } from '../db/submit-idempotency.ts'
 import { dingtalkFor } from '../dingtalk/egress.ts'
@@ -68,7 +68,7 @@ async function answerReplay(c: Context<AppEnv>, applicationId: string): Promise<
  * this machine (200, by its number), or 409 / 429. Never a status link: email and feature code are
  * no secret, and the link opens the application's personal data; the decision is emailed anyway.
  */
-async function answerPending(c: Context<AppEnv>, verdict: Exclude<PendingVerdict, { kind: 'new' }>): Promise<Response> {
+async function answerPending(c: Context<AppEnv>, verdict: Exclude<PendingVerdict, { kind: 'new' }>, pickup: string | null = null): Promise<Response> {
   const { config, log } = c.var
   if (verdict.kind === 'too_many') {
     log.info('submission refused: too many pending applications for the email', { limit: config.pendingLimits.perEmail })
@@ -80,6 +80,11 @@ async function answerPending(c: Context<AppEnv>, verdict: Exclude<PendingVerdict
   }
   const app = await getApplication(c.env.DB, verdict.id)
   if (!app) throw new Error(`pending application ${verdict.id} vanished`)
+  // A new pickup (the product showed a new QR) for the applicant's own pending application: bound
+  // to it, unless that application already has one.
+  if (pickup && (await bindPickupToExisting(c.env.DB, { userCode: pickup, applicationId: app.id, now: Date.now() }))) {
+    log.info('pickup bound to the applicant\'s pending application', { applicationId: app.id })
+  }
   log.info('submission answered with the applicant\'s pending application', { applicationId: app.id, status: app.status })
   return c.json({ id: app.id, status: app.status, existing: true }, 200)
 }
@@ -147,7 +152,7 @@ export const applications = new Hono<AppEnv>()
     let stored = false
     for (let round = 0; round < 3 && !stored; round++) {
       const verdict = judgePending(await findPending(c.env.DB, app), config.pendingLimits)
-      if (verdict.kind !== 'new') return answerPending(c, verdict)
+      if (verdict.kind !== 'new') return answerPending(c, verdict, pickup ?? null)
       let inserted: D1Result
       try {
         ;[inserted] = await c.env.DB.batch([

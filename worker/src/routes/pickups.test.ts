@@ -19,13 +19,14 @@ afterEach(() => {
 
 type Grant = { device_code: string; user_code: string; verification_uri: string; verification_uri_complete: string; expires_in: number; interval: number }
 
-const post = (path: string, body: Record<string, unknown>, form = false) =>
+const post = (path: string, body: Record<string, unknown>, form = false, bindings: Cloudflare.Env = env) =>
   call(
     new Request(`${BASE}${path}`, {
       method: 'POST',
       headers: { 'content-type': form ? 'application/x-www-form-urlencoded' : 'application/json', 'cf-connecting-ip': `10.9.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}` },
       body: form ? new URLSearchParams(body as Record<string, string>).toString() : JSON.stringify(body),
     }),
+    bindings,
   )
 
 async function newPickup(featureCode = validApplication().featureCode as string): Promise<Grant & { featureCode: string }> {
@@ -39,8 +40,8 @@ async function poll(deviceCode: string, extra: Record<string, unknown> = {}) {
   await env.DB.prepare('UPDATE pickups SET last_poll_at = NULL WHERE device_code_hash = ?1').bind(await sha256Hex(deviceCode)).run()
   return pollNow(deviceCode, extra)
 }
-async function pollNow(deviceCode: string, extra: Record<string, unknown> = {}) {
-  const response = await post('/api/pickups/token', { device_code: deviceCode, grant_type: DEVICE_CODE_GRANT, ...extra })
+async function pollNow(deviceCode: string, extra: Record<string, unknown> = {}, bindings: Cloudflare.Env = env) {
+  const response = await post('/api/pickups/token', { device_code: deviceCode, grant_type: DEVICE_CODE_GRANT, ...extra }, false, bindings)
   return { status: response.status, body: await readJson(response), cache: response.headers.get('cache-control') }
 }
 
@@ -125,6 +126,18 @@ describe('POST /api/pickups/token', () => {
     expect(denied).toMatchObject({ status: 400, body: { error: 'access_denied', error_description: 'the application was refused or withdrawn' } })
   })
 
+  it('carries the approver\'s remark in error_description only when SHOW_APPROVER_COMMENT is true', async () => {
+    const shown = { ...env, SHOW_APPROVER_COMMENT: 'true' }
+    const grant = await newPickup()
+    const created = await readJson(await call(new Request(`${BASE}/api/applications`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(validApplication({ featureCode: grant.featureCode, pickup: grant.user_code })) }), shown))
+    const app = await row<{ dingtalk_instance_id: string }>('SELECT dingtalk_instance_id FROM applications WHERE id = ?1', created.id)
+    fake.finish(app!.dingtalk_instance_id, 'COMPLETED', 'refuse', 'over the contract quantity')
+    await call(await eventRequest(finishEvent(app!.dingtalk_instance_id, 'refuse')), shown)
+    expect((await poll(grant.device_code)).body).toEqual({ error: 'access_denied', error_description: 'the application was refused or withdrawn' })
+    await env.DB.prepare('UPDATE pickups SET last_poll_at = NULL').run()
+    expect((await pollNow(grant.device_code, {}, shown)).body).toEqual({ error: 'access_denied', error_description: 'over the contract quantity' })
+  })
+
   it('is expired_token once the pickup expired', async () => {
     const grant = await newPickup()
     await env.DB.prepare('UPDATE pickups SET expires_at = 1 WHERE device_code_hash = ?1').bind(await sha256Hex(grant.device_code)).run()
@@ -137,6 +150,15 @@ describe('POST /api/pickups/token', () => {
     expect(Object.keys(unknown.body).sort()).toEqual(['error', 'error_description'])
     expect((await pollNow('A'.repeat(43), { grant_type: 'password' })).body.error).toBe('unsupported_grant_type')
     expect((await pollNow('short')).body.error).toBe('invalid_request')
+  })
+
+  it('rate-limits a client whose polls keep missing (no cheap oracle for device codes)', async () => {
+    const miss = () =>
+      call(new Request(`${BASE}/api/pickups/token`, { method: 'POST', headers: { 'content-type': 'application/json', 'cf-connecting-ip': '10.200.0.1' }, body: JSON.stringify({ device_code: 'B'.repeat(43) }) }))
+    const statuses: number[] = []
+    for (let i = 0; i < 12; i++) statuses.push((await miss()).status)
+    expect(statuses.slice(0, 10)).toEqual(Array(10).fill(400))
+    expect(statuses.at(-1)).toBe(429)
   })
 
   it('never logs the device code', async () => {
@@ -185,6 +207,27 @@ describe('POST /api/applications with pickup', () => {
     const second = await applyWith(grant)
     expect(second.status).toBe(409)
     expect((await readJson(second)).error.code).toBe('PICKUP_USED')
+  })
+
+  it('binds a new pickup to the applicant\'s own pending application for the machine (answered existing)', async () => {
+    const first = await newPickup()
+    const body = validApplication({ featureCode: first.featureCode, pickup: first.user_code })
+    const created = await readJson(await submit(body))
+    const second = await newPickup(first.featureCode)
+    const again = await readJson(await submit({ ...body, pickup: second.user_code }))
+    expect(again).toMatchObject({ id: created.id, existing: true })
+    // The first pickup stays the application's: one pickup per application.
+    const bound = await row<{ application_id: string | null }>('SELECT application_id FROM pickups WHERE device_code_hash = ?1', await sha256Hex(second.device_code))
+    expect(bound!.application_id).toBeNull()
+  })
+
+  it('binds a pickup to the applicant\'s pending application that came by email alone', async () => {
+    const body = validApplication()
+    const created = await readJson(await submit(body))
+    const grant = await newPickup(body.featureCode as string)
+    expect(await readJson(await submit({ ...body, pickup: grant.user_code }))).toMatchObject({ id: created.id, existing: true })
+    const bound = await row<{ application_id: string | null }>('SELECT application_id FROM pickups WHERE device_code_hash = ?1', await sha256Hex(grant.device_code))
+    expect(bound!.application_id).toBe(created.id)
   })
 
   it('refuses a malformed pickup as a field', async () => {

@@ -23,7 +23,7 @@ import {
   type Pickup,
 } from '../db/pickups.ts'
 import type { AppEnv } from '../env.ts'
-import { UnsupportedMediaTypeError, ValidationError } from '../errors.ts'
+import { RateLimitedError, UnsupportedMediaTypeError, ValidationError } from '../errors.ts'
 import { sha256Hex } from '../ids.ts'
 import { licenseFileName } from '../issuance.ts'
 import { limitSubmitRate } from './application-body.ts'
@@ -126,7 +126,12 @@ export const pickups = new Hono<AppEnv>()
     // Hashed before the lookup, whatever the code: an unknown one costs the same as a known one.
     const hash = await sha256Hex(deviceCode)
     const pickup = await getPickupByDeviceHash(c.env.DB, hash)
-    if (!pickup || pickup.consumedAt !== null) return tokenError(c, 'invalid_grant')
+    if (!pickup || pickup.consumedAt !== null) {
+      // Guessing is no cheaper for being fast: misses count against the client's submit limit.
+      const limiter = c.env.SUBMIT_RATE_LIMITER
+      if (limiter && !(await limiter.limit({ key: `pickup-miss:${c.req.header('cf-connecting-ip') ?? 'unknown'}` })).success) throw new RateLimitedError()
+      return tokenError(c, 'invalid_grant')
+    }
     const now = Date.now()
     if (now >= pickup.expiresAt) return tokenError(c, 'expired_token')
     const tooSoon = pickup.lastPollAt !== null && now - pickup.lastPollAt < pickup.intervalMs
