@@ -39,7 +39,7 @@ const VERIFIERS: Verifier[] = [
       succeeds('python3', ['-c', 'import cryptography'])
         ? undefined
         : 'python3 with cryptography not found',
-    build: () => ['python3', join(HERE, 'python/verify.py')],
+    build: () => ['python3', join(HERE, 'python/cli.py')],
   },
   {
     name: 'java',
