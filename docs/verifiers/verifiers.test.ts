@@ -45,8 +45,9 @@ const VERIFIERS: Verifier[] = [
     name: 'java',
     missing: () => (succeeds('javac', ['-version']) ? undefined : 'javac not found'),
     build: (out) => {
-      run('javac', ['-d', out, join(HERE, 'java/Verify.java')])
-      return ['java', '-cp', out, 'Verify']
+      const sources = ['Verify.java', 'Jws.java', 'Json.java', 'Revocations.java', 'Main.java']
+      run('javac', ['-d', out, ...sources.map((name) => join(HERE, 'java', name))])
+      return ['java', '-cp', out, 'Main']
     },
   },
   {
