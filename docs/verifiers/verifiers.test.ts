@@ -75,7 +75,9 @@ const VERIFIERS: Verifier[] = [
     build: (out) => {
       const exe = join(out, 'verify.exe')
       const references = ['-r:System.Runtime.Serialization', '-r:System.Xml']
-      run('mcs', ['-nologo', `-out:${exe}`, ...references, 'csharp/Verify.cs'])
+      const sources = ['Verify.cs', 'Jws.cs', 'Json.cs', 'Revocations.cs', 'Cli.cs']
+      const paths = sources.map((name) => join('csharp', name))
+      run('mcs', ['-nologo', `-out:${exe}`, ...references, ...paths])
       return ['mono', exe]
     },
   },
