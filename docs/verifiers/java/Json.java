@@ -4,8 +4,8 @@ import java.util.*;
 import java.util.regex.Pattern;
 
 final class Json {
-  private static final Pattern NUMBER =
-      Pattern.compile("-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][+-]?[0-9]+)?");
+  private static final Pattern SCALAR =
+      Pattern.compile("true|false|null|-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][+-]?[0-9]+)?");
   private final String text;
   private int at;
 
@@ -59,16 +59,13 @@ final class Json {
       return array;
     }
     if (skip() < text.length() && text.charAt(at) == '"') return string();
-    for (Object literal : new Object[] {true, false, null}) {
-      if (text.startsWith(String.valueOf(literal), at)) {
-        at += String.valueOf(literal).length();
-        return literal;
-      }
-    }
-    var number = NUMBER.matcher(text).region(at, text.length());
-    if (!number.lookingAt()) throw new IllegalArgumentException("not JSON at " + at);
-    at = number.end();
-    return Double.valueOf(number.group());
+    var scalar = SCALAR.matcher(text).region(at, text.length());
+    if (!scalar.lookingAt()) throw new IllegalArgumentException("not JSON at " + at);
+    at = scalar.end();
+    String token = scalar.group();
+    if (token.equals("null")) return null;
+    if (token.equals("true") || token.equals("false")) return Boolean.valueOf(token);
+    return Double.valueOf(token);
   }
 
   private String string() {
