@@ -20,7 +20,11 @@ static class Json {
 
   // The JSON in a base64url segment, or null when it is not base64url UTF-8 JSON.
   public static XmlElement Segment(string segment) {
-    try { return Parse(Jws.FromB64(segment)); } catch (Exception) { return null; }
+    try {
+      return Parse(Jws.FromB64(segment));
+    } catch (Exception) { // not base64url, not UTF-8, not JSON
+      return null;
+    }
   }
 
   public static string Type(XmlElement e) =>
