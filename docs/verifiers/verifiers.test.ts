@@ -39,14 +39,15 @@ const VERIFIERS: Verifier[] = [
       succeeds('python3', ['-c', 'import cryptography'])
         ? undefined
         : 'python3 with cryptography not found',
-    build: () => ['python3', join(HERE, 'python/verify.py')],
+    build: () => ['python3', join(HERE, 'python/cli.py')],
   },
   {
     name: 'java',
     missing: () => (succeeds('javac', ['-version']) ? undefined : 'javac not found'),
     build: (out) => {
-      run('javac', ['-d', out, join(HERE, 'java/Verify.java')])
-      return ['java', '-cp', out, 'Verify']
+      const sources = ['Verify.java', 'Jws.java', 'Json.java', 'Revocations.java', 'Main.java']
+      run('javac', ['-d', out, ...sources.map((name) => join(HERE, 'java', name))])
+      return ['java', '-cp', out, 'Main']
     },
   },
   {
@@ -74,7 +75,9 @@ const VERIFIERS: Verifier[] = [
     build: (out) => {
       const exe = join(out, 'verify.exe')
       const references = ['-r:System.Runtime.Serialization', '-r:System.Xml']
-      run('mcs', ['-nologo', `-out:${exe}`, ...references, 'csharp/Verify.cs'])
+      const sources = ['Verify.cs', 'Jws.cs', 'Json.cs', 'Revocations.cs', 'Cli.cs']
+      const paths = sources.map((name) => join('csharp', name))
+      run('mcs', ['-nologo', `-out:${exe}`, ...references, ...paths])
       return ['mono', exe]
     },
   },

@@ -1,7 +1,10 @@
-#!/usr/bin/env python3
 # Verifies a licensedesk license offline (docs/license-format.md, "Verifying"), in its order of
-# checks. Needs only `cryptography` (Debian: python3-cryptography). CLI contract: ../README.md.
-import argparse, base64, hashlib, json, re, sys
+# checks. Needs only `cryptography` (Debian: python3-cryptography). Copy this file; add
+# revocations.py to check a revocation list. cli.py is the test harness (../README.md).
+import base64
+import hashlib
+import json
+import re
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
@@ -61,27 +64,6 @@ def signed_claims(jws, typ, keys, codes):  # steps 1-3; codes for a bad header, 
         raise Rejected(codes[2], 'the signature does not verify: altered')
     return segment_json(claims_segment)
 
-def revoked_subs(text, keys, now, skew, max_age):  # the verified list, or BAD/STALE_REVOCATION_LIST
-    jws = text.strip('\t\n\v\f\r ')
-    if len(text) > 1_048_576 or not COMPACT_JWS.fullmatch(jws):
-        raise Rejected('BAD_REVOCATION_LIST', 'not a compact JWS of ≤ 1 MiB')
-    claims = signed_claims(jws, 'license-revocations+jwt', keys, ['BAD_REVOCATION_LIST'] * 3)
-    claims = claims if isinstance(claims, dict) else {}
-    entries = claims.get('revoked')
-    if not is_version_1(claims) or not isinstance(claims.get('iss'), str) \
-            or not is_int(claims.get('iat'), 0) or not isinstance(entries, list) \
-            or not all(isinstance(e, dict) and isinstance(e.get('sub'), str)
-                       and is_int(e.get('rat'), 0) for e in entries):
-        raise Rejected('BAD_REVOCATION_LIST', 'the list claims are not {v: 1, iss, iat, revoked}')
-    subs = {entry['sub'] for entry in entries}
-    if len(subs) != len(entries):
-        raise Rejected('BAD_REVOCATION_LIST', 'the revocation list names a license twice')
-    if claims['iat'] > now + skew:
-        raise Rejected('BAD_REVOCATION_LIST', 'the revocation list is issued in the future')
-    if max_age is not None and now > claims['iat'] + max_age + skew:
-        raise Rejected('STALE_REVOCATION_LIST', f'the revocation list is older than {max_age} s')
-    return subs
-
 def is_version_1(claims):  # the number 1, not true
     return claims.get('v') == 1 and type(claims['v']) is not bool
 
@@ -118,37 +100,3 @@ def verify(text, keys, product, feature_code, now, last_seen=None, skew=300, rev
     if now >= claims['exp'] + skew:
         raise Rejected('EXPIRED', f'the license expired at {claims["exp"]}')
     return claims
-
-def main():
-    cli = argparse.ArgumentParser(description='Verify a licensedesk license (format v1).')
-    cli.add_argument('license')
-    for name in ('--jwks', '--product', '--feature-code', '--revocations'):
-        cli.add_argument(name, required=name != '--revocations')
-    for name in ('--now', '--last-seen', '--clock-skew', '--revocations-max-age'):
-        cli.add_argument(name, type=int, required=name == '--now')
-    args = cli.parse_args()
-    args.clock_skew = 300 if args.clock_skew is None else args.clock_skew
-    if not normalise(args.feature_code) or not args.product or args.clock_skew < 0:
-        cli.error('--product and --feature-code must not be empty, --clock-skew not negative')
-    with open(args.jwks, encoding='utf-8') as file:
-        keys = trusted_keys(json.load(file))
-    try:
-        revoked = None
-        if args.revocations is not None:
-            with open(args.revocations, encoding='utf-8') as file:
-                revoked = revoked_subs(file.read(), keys, args.now, args.clock_skew,
-                                       args.revocations_max_age)
-        with open(args.license, encoding='utf-8', errors='replace') as file:
-            claims = verify(file.read(), keys, args.product, args.feature_code, args.now,
-                            args.last_seen, args.clock_skew, revoked)
-    except Rejected as rejected:
-        print(rejected, file=sys.stderr)
-        sys.exit(1)
-    print(json.dumps(claims, ensure_ascii=False, indent=2))
-
-if __name__ == '__main__':
-    try:
-        main()
-    except Exception as error:  # usage, files, the key set: not a verdict on the license
-        print(f'error: {error!r}', file=sys.stderr)
-        sys.exit(2)
