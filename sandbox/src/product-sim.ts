@@ -1,11 +1,13 @@
 // A simulated product that picks up its license (docs/pickup.md): asks for a pickup, shows the apply
 // link, polls /api/pickups/token at the interval (growing it on slow_down) and writes the license.
-// Used by test/pickup.test.ts; by hand, against `npm start`:
-//   node --experimental-strip-types sandbox/src/product-sim.ts [--origin http://localhost:8787] [--product id] [--fc CODE] [--out dir]
-// The device code stays in memory: it is never printed.
+// Used by test/pickup.test.ts; by hand, against `npm start` (which prints this command):
+//   npm run product -- [--origin http://localhost:8787] [--product id] [--fc CODE] [--out dir]
+// It shows the link as a QR code in the terminal, as a product's console would. The device code
+// stays in memory: it is never printed.
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
+import QRCode from 'qrcode'
 
 export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code'
 
@@ -68,9 +70,11 @@ async function main(): Promise<void> {
   })
   const sim = await startPickup(values.origin!, values.product!, values.fc!)
   console.log(`feature code ${values.fc}, user code ${sim.grant.user_code}`)
-  console.log(`open: ${sim.grant.verification_uri_complete}`)
+  console.log(await QRCode.toString(sim.grant.verification_uri_complete, { type: 'terminal', small: true }))
+  console.log(`scan it, or open: ${sim.grant.verification_uri_complete}`)
   console.log(`polling every ${sim.grant.interval} s for up to ${sim.grant.expires_in} s to apply…`)
   const outcome = await sim.wait()
+  // Exit code 1 and the RFC's error when the pickup ends without a license (refused, expired).
   if (!outcome.ok) {
     console.error(`no license: ${outcome.error}${outcome.description ? ` (${outcome.description})` : ''}`)
     process.exitCode = 1

@@ -50,6 +50,11 @@ console.log(`
   Operator console                ${urls.admin}
     (through the sandbox's Cloudflare Access: one click signs you in as ops@licensedesk.local)
 
+  Pickup demo, a product that receives its license by itself (docs/pickup.md), in another terminal:
+    npm run product -- --origin ${urls.worker}
+  It shows its QR code; apply through it, approve in the DingTalk console, and the product writes
+  the license file here.
+
   worker ${urls.worker}   egress proxy ${urls.proxy}   sandbox ${urls.sandbox}   Access front door ${urls.access}
   Ctrl-C stops all three.
 `)
