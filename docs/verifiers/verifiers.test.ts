@@ -68,7 +68,8 @@ const VERIFIERS: Verifier[] = [
       if (!succeeds('sh', ['-c', `gacutil -l ${assembly} | grep -q '^${assembly},'`])) {
         return `${assembly} (libmono-system-runtime-serialization4.0-cil) not found`
       }
-      return succeeds('sh', ['-c', 'ldconfig -p | grep -q libsodium.so.23'])
+      // ldconfig lives in /sbin, which a user's PATH often lacks.
+      return succeeds('sh', ['-c', 'PATH="$PATH:/usr/sbin:/sbin" ldconfig -p | grep -q libsodium.so.23'])
         ? undefined
         : 'libsodium.so.23 (libsodium23) not found'
     },
