@@ -1,10 +1,11 @@
-// The scheduled handler (every minute): submit later, reconcile, renewal reminders, outbox, alerts, sweep (proofs, keys). Each step is
+// The scheduled handler (every minute): submit later, reconcile, renewal reminders, outbox, alerts, sweep (proofs, keys, pickups). Each step is
 // idempotent and resumable, runs on its own (one failing step does not stop the others), and
 // uses the controller's scheduledTime as "now".
 import { loadConfig } from './config.ts'
 import { evaluateAlertRules, proxyProbeFor } from './alerts/rules.ts'
 import { sendAlertNotices } from './alerts/notify.ts'
 import { drainBacklog } from './backlog.ts'
+import { sweepPickups } from './db/pickups.ts'
 import { sweepSeenProofs } from './db/seen-proofs.ts'
 import { sweepIdempotencyKeys } from './db/submit-idempotency.ts'
 import { dingtalkFor } from './dingtalk/egress.ts'
@@ -53,5 +54,6 @@ export async function runScheduled(controller: Pick<ScheduledController, 'schedu
   await step(log, 'sweep', async () => ({
     swept: await sweepSeenProofs(db, Math.floor(now / 1000)),
     idempotencyKeys: await sweepIdempotencyKeys(db, now),
+    pickups: await sweepPickups(db, now),
   }))
 }

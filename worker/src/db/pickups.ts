@@ -148,3 +148,12 @@ export async function consumePickup(db: D1Database, hash: string, now: number): 
     .run()
   return meta.changes === 1
 }
+
+/** How long an ended pickup is kept: a late poll still answers `expired_token`, not `invalid_grant`. */
+export const PICKUP_KEEP_AFTER_EXPIRY_MS = 24 * 60 * 60 * 1000
+
+/** Deletes pickups that expired more than a day ago (bound or not: nothing polls them any longer). */
+export async function sweepPickups(db: D1Database, now: number): Promise<number> {
+  const { meta } = await db.prepare('DELETE FROM pickups WHERE expires_at < ?1').bind(now - PICKUP_KEEP_AFTER_EXPIRY_MS).run()
+  return meta.changes ?? 0
+}

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { FakeUpstream } from '../../test/fake-upstream.ts'
 import { BASE, call, eventRequest, finishEvent, readJson, row, rows, submit, validApplication } from '../../test/helpers.ts'
 import { sha256Hex } from '../ids.ts'
+import { PICKUP_KEEP_AFTER_EXPIRY_MS, sweepPickups } from '../db/pickups.ts'
 import { DEVICE_CODE_GRANT } from './pickups.ts'
 
 let fake: FakeUpstream
@@ -142,6 +143,18 @@ describe('POST /api/pickups/token', () => {
     const grant = await newPickup()
     await env.DB.prepare('UPDATE pickups SET expires_at = 1 WHERE device_code_hash = ?1').bind(await sha256Hex(grant.device_code)).run()
     expect((await poll(grant.device_code)).body.error).toBe('expired_token')
+  })
+
+  it('is swept by cron a day after it expired, not before: a late poll still hears expired_token', async () => {
+    const grant = await newPickup()
+    const hash = await sha256Hex(grant.device_code)
+    const now = Date.now()
+    await env.DB.prepare('UPDATE pickups SET expires_at = ?2 WHERE device_code_hash = ?1').bind(hash, now - PICKUP_KEEP_AFTER_EXPIRY_MS + 60_000).run()
+    await sweepPickups(env.DB, now)
+    expect((await poll(grant.device_code)).body.error).toBe('expired_token')
+    await sweepPickups(env.DB, now + 120_000)
+    expect(await row('SELECT 1 FROM pickups WHERE device_code_hash = ?1', hash)).toBeNull()
+    expect((await poll(grant.device_code)).body.error).toBe('invalid_grant')
   })
 
   it('answers an unknown device code with the same shape as any other refusal, and checks grant_type', async () => {
