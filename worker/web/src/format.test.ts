@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { formatDateTime, formatValidity } from './format.ts'
+import { formatDateTime, formatValidity, splitAround } from './format.ts'
 
 describe('formatValidity', () => {
   it('shows whole years as years and other periods as days, in both languages', () => {
@@ -22,5 +22,20 @@ describe('formatDateTime', () => {
 
   it('shows an unreadable time as it came', () => {
     expect(formatDateTime('not a date', 'en')).toBe('not a date')
+  })
+})
+
+describe('splitAround', () => {
+  it('marks each occurrence of the word whole and keeps every character in order', () => {
+    const text = '请联系我们的支持人员，并提供申请编号 LD-8QPDMSJMDEP9。'
+    const parts = splitAround(text, 'LD-8QPDMSJMDEP9')
+    expect(parts).toEqual([
+      { text: '请联系我们的支持人员，并提供申请编号 ', whole: false },
+      { text: 'LD-8QPDMSJMDEP9', whole: true },
+      { text: '。', whole: false },
+    ])
+    expect(parts.map((part) => part.text).join('')).toBe(text)
+    expect(splitAround('a X b X', 'X').filter((part) => part.whole)).toHaveLength(2)
+    expect(splitAround('no id here', 'LD-1')).toEqual([{ text: 'no id here', whole: false }])
   })
 })

@@ -24,3 +24,22 @@ export function formatValidity(days: number, locale: Locale): string {
     ? translate(MESSAGES, locale, 'validity.day')
     : translate(MESSAGES, locale, 'validity.days', { n: days })
 }
+
+export type TextPart = { text: string; whole: boolean }
+
+/**
+ * A message split around each occurrence of `word`, marked `whole`, so the page can keep an
+ * application number from breaking at its dash (LD-… on a phone) without changing its characters.
+ */
+export function splitAround(text: string, word: string): TextPart[] {
+  if (!word) return [{ text, whole: false }]
+  const parts: TextPart[] = []
+  let from = 0
+  for (let at = text.indexOf(word); at !== -1; at = text.indexOf(word, from)) {
+    if (at > from) parts.push({ text: text.slice(from, at), whole: false })
+    parts.push({ text: word, whole: true })
+    from = at + word.length
+  }
+  if (from < text.length) parts.push({ text: text.slice(from), whole: false })
+  return parts
+}
