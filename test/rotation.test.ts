@@ -25,10 +25,20 @@ const GAP_MS = 120
 
 type Mode = 'stream-takeover' | 'stream-spread' | 'http'
 
-async function rotate(stack: Stack, part: 'proxy' | 'proxy:1', url: string): Promise<number | null> {
+/**
+ * Stops a proxy and starts it again, then waits as the runbook (docs/proxy.md) says: until it is
+ * ready, and behind a load balancer until the balancer's own health check has it back in rotation,
+ * before the next instance is stopped. Asking the instance alone is not enough: the balancer's
+ * view lags, and stopping the other one meanwhile leaves it no ready backend.
+ */
+async function rotate(stack: Stack, part: 'proxy' | 'proxy:1', url: string, lb?: LoadBalancer): Promise<number | null> {
   const code = await stack.terminatePart(part)
   await stack.startPart(part)
   await eventually(async () => (await fetch(`${url}/readyz`)).status === 200, `${part} ready again`, 20_000)
+  if (lb) {
+    const port = Number(new URL(url).port)
+    await eventually(async () => lb.ready().includes(port), `${part} back in the load balancer's rotation`, 20_000)
+  }
   return code
 }
 
@@ -90,8 +100,8 @@ describe.each<Mode>(['stream-takeover', 'stream-spread', 'http'])('rotating both
     })()
 
     await sleep(800)
-    const exitA = await rotate(stack, 'proxy', urlA)
-    const exitB = await rotate(stack, 'proxy:1', urlB)
+    const exitA = await rotate(stack, 'proxy', urlA, lb)
+    const exitB = await rotate(stack, 'proxy:1', urlB, lb)
     await load
     const answers = await Promise.all(submissions)
     const rotatedAt = Date.now()
