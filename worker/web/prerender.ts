@@ -70,90 +70,94 @@ export function prerender(): Plugin {
     writeBundle(_options, output) {
       bundle = output as unknown as Bundle
     },
-    async closeBundle() {
-      const chunks = Object.values(bundle).filter((item): item is ChunkInfo => item.type === 'chunk')
-      const entry = chunks.find((chunk) => chunk.isEntry && chunk.name === 'apply')
-      const status = chunks.find((chunk) => chunk.facadeModuleId?.endsWith('/StatusPage.vue'))
-      const shellAsset = bundle['index.html']
-      if (!entry || !status || shellAsset?.type !== 'asset') throw new Error('prerender: the apply entry, the status chunk or index.html is missing')
-      const cssOf = (chunk: ChunkInfo, seen = new Set<string>()): string[] => {
-        if (seen.has(chunk.fileName)) return []
-        seen.add(chunk.fileName)
-        const own = [...(chunk.viteMetadata?.importedCss ?? [])]
-        const imported = chunk.imports.flatMap((name) => {
-          const next = bundle[name]
-          return next?.type === 'chunk' ? cssOf(next, seen) : []
+    // Sequential: the console's build (vite.config.ts) starts once the pages are written.
+    closeBundle: {
+      sequential: true,
+      async handler() {
+        const chunks = Object.values(bundle).filter((item): item is ChunkInfo => item.type === 'chunk')
+        const entry = chunks.find((chunk) => chunk.isEntry && chunk.name === 'apply')
+        const status = chunks.find((chunk) => chunk.facadeModuleId?.endsWith('/StatusPage.vue'))
+        const shellAsset = bundle['index.html']
+        if (!entry || !status || shellAsset?.type !== 'asset') throw new Error('prerender: the apply entry, the status chunk or index.html is missing')
+        const cssOf = (chunk: ChunkInfo, seen = new Set<string>()): string[] => {
+          if (seen.has(chunk.fileName)) return []
+          seen.add(chunk.fileName)
+          const own = [...(chunk.viteMetadata?.importedCss ?? [])]
+          const imported = chunk.imports.flatMap((name) => {
+            const next = bundle[name]
+            return next?.type === 'chunk' ? cssOf(next, seen) : []
+          })
+          return [...imported, ...own]
+        }
+        const source = (name: string) => {
+          const asset = bundle[name]
+          if (asset?.type !== 'asset') throw new Error(`prerender: ${name} not in the bundle`)
+          return typeof asset.source === 'string' ? asset.source : new TextDecoder().decode(asset.source)
+        }
+
+        // Inline the entry's CSS: a stylesheet would cost the first paint a second round trip.
+        let head = String(shellAsset.source)
+        const css = cssOf(entry).map(source).join('\n')
+        for (const file of cssOf(entry)) head = replaceOnce(head, new RegExp(`\\s*<link rel="stylesheet"[^>]*href="/${file}">`), '')
+        head = replaceOnce(head, '</head>', `  <style>${css}</style>\n  </head>`)
+        const styleHash = createHash('sha256').update(css).digest('base64')
+        const policy = pageCsp(mode)
+        const csp = cspValue({ ...policy, styleSrc: [...policy.styleSrc, `'sha256-${styleHash}'`] })
+
+        await build({
+          configFile: false,
+          root: fileURLToPath(new URL('.', import.meta.url)),
+          logLevel: 'warn',
+          plugins: [vue({ features: { optionsAPI: false, prodDevtools: false, prodHydrationMismatchDetails: false } })],
+          build: {
+            ssr: fileURLToPath(new URL('src/entry-server.ts', import.meta.url)),
+            outDir: SSR_OUT,
+            emptyOutDir: true,
+            rollupOptions: { output: { entryFileNames: 'entry-server.mjs' } },
+          },
         })
-        return [...imported, ...own]
-      }
-      const source = (name: string) => {
-        const asset = bundle[name]
-        if (asset?.type !== 'asset') throw new Error(`prerender: ${name} not in the bundle`)
-        return typeof asset.source === 'string' ? asset.source : new TextDecoder().decode(asset.source)
-      }
+        const { renderPage } = (await import(`${pathToFileURL(join(SSR_OUT, 'entry-server.mjs')).href}?${Date.now()}`)) as { renderPage: Render }
 
-      // Inline the entry's CSS: a stylesheet would cost the first paint a second round trip.
-      let head = String(shellAsset.source)
-      const css = cssOf(entry).map(source).join('\n')
-      for (const file of cssOf(entry)) head = replaceOnce(head, new RegExp(`\\s*<link rel="stylesheet"[^>]*href="/${file}">`), '')
-      head = replaceOnce(head, '</head>', `  <style>${css}</style>\n  </head>`)
-      const styleHash = createHash('sha256').update(css).digest('base64')
-      const policy = pageCsp(mode)
-      const csp = cspValue({ ...policy, styleSrc: [...policy.styleSrc, `'sha256-${styleHash}'`] })
-
-      await build({
-        configFile: false,
-        root: fileURLToPath(new URL('.', import.meta.url)),
-        logLevel: 'warn',
-        plugins: [vue({ features: { optionsAPI: false, prodDevtools: false, prodHydrationMismatchDetails: false } })],
-        build: {
-          ssr: fileURLToPath(new URL('src/entry-server.ts', import.meta.url)),
-          outDir: SSR_OUT,
-          emptyOutDir: true,
-          rollupOptions: { output: { entryFileNames: 'entry-server.mjs' } },
-        },
-      })
-      const { renderPage } = (await import(`${pathToFileURL(join(SSR_OUT, 'entry-server.mjs')).href}?${Date.now()}`)) as { renderPage: Render }
-
-      const pagesDir = join(outDir, PAGES_DIR)
-      await rm(pagesDir, { recursive: true, force: true })
-      await mkdir(pagesDir, { recursive: true })
-      const write = async (name: string, locale: Locale | null, rendered: RenderedPage | null, extraHead = '') => {
-        let html = head
-        if (locale && rendered) {
-          html = replaceOnce(html, /<html lang="[^"]*">/, `<html lang="${locale}" data-prerendered>`)
-          html = replaceOnce(html, /<title>[^<]*<\/title>/, `<title>${escapeHtml(rendered.title)}</title>`)
-          html = replaceOnce(html, '<div id="app"></div>', `<div id="app">${rendered.html}</div>`)
+        const pagesDir = join(outDir, PAGES_DIR)
+        await rm(pagesDir, { recursive: true, force: true })
+        await mkdir(pagesDir, { recursive: true })
+        const write = async (name: string, locale: Locale | null, rendered: RenderedPage | null, extraHead = '') => {
+          let html = head
+          if (locale && rendered) {
+            html = replaceOnce(html, /<html lang="[^"]*">/, `<html lang="${locale}" data-prerendered>`)
+            html = replaceOnce(html, /<title>[^<]*<\/title>/, `<title>${escapeHtml(rendered.title)}</title>`)
+            html = replaceOnce(html, '<div id="app"></div>', `<div id="app">${rendered.html}</div>`)
+          }
+          if (extraHead) html = replaceOnce(html, '</head>', `${extraHead}</head>`)
+          await writeFile(join(pagesDir, `${name}.html`), html)
+          return `/${PAGES_DIR}/${name}`
         }
-        if (extraHead) html = replaceOnce(html, '</head>', `${extraHead}</head>`)
-        await writeFile(join(pagesDir, `${name}.html`), html)
-        return `/${PAGES_DIR}/${name}`
-      }
 
-      const statusHead = [
-        `  <link rel="modulepreload" crossorigin href="/${status.fileName}">`,
-        ...cssOf(status).map((file) => `  <link rel="preload" as="style" crossorigin href="/${file}">`),
-        '',
-      ].join('\n')
-      const manifest: PagesManifest = { csp, shell: await write('shell', null, null), status: {} as PagesManifest['status'], products: {} }
-      for (const locale of LOCALES) {
-        const route: Route = { name: 'status', id: 'pending', token: null }
-        manifest.status[locale] = await write(`status-${locale}`, locale, await renderPage(route, locale, null), statusHead)
-      }
-      const settingsFrom = settingsSource()
-      for (const id of settingsFrom.products.keys()) {
-        const settings = pageSettings(settingsFrom, id)
-        const product = { settings, apply: {} as Record<Locale, string>, applyFromQr: {} as Record<Locale, string> }
+        const statusHead = [
+          `  <link rel="modulepreload" crossorigin href="/${status.fileName}">`,
+          ...cssOf(status).map((file) => `  <link rel="preload" as="style" crossorigin href="/${file}">`),
+          '',
+        ].join('\n')
+        const manifest: PagesManifest = { csp, shell: await write('shell', null, null), status: {} as PagesManifest['status'], products: {} }
         for (const locale of LOCALES) {
-          const plain: Route = { name: 'apply', featureCode: null, check: null, product: id }
-          // The worker writes the QR's feature code into the (here empty) read-only field.
-          const fromQr: Route = { name: 'apply', featureCode: '', check: null, product: id }
-          product.apply[locale] = await write(`apply-${id}-${locale}`, locale, await renderPage(plain, locale, settings))
-          product.applyFromQr[locale] = await write(`apply-${id}-${locale}-qr`, locale, await renderPage(fromQr, locale, settings))
+          const route: Route = { name: 'status', id: 'pending', token: null }
+          manifest.status[locale] = await write(`status-${locale}`, locale, await renderPage(route, locale, null), statusHead)
         }
-        manifest.products[id] = product
-      }
-      await writeFile(join(pagesDir, 'manifest.json'), JSON.stringify(manifest, null, 2))
+        const settingsFrom = settingsSource()
+        for (const id of settingsFrom.products.keys()) {
+          const settings = pageSettings(settingsFrom, id)
+          const product = { settings, apply: {} as Record<Locale, string>, applyFromQr: {} as Record<Locale, string> }
+          for (const locale of LOCALES) {
+            const plain: Route = { name: 'apply', featureCode: null, check: null, product: id }
+            // The worker writes the QR's feature code into the (here empty) read-only field.
+            const fromQr: Route = { name: 'apply', featureCode: '', check: null, product: id }
+            product.apply[locale] = await write(`apply-${id}-${locale}`, locale, await renderPage(plain, locale, settings))
+            product.applyFromQr[locale] = await write(`apply-${id}-${locale}-qr`, locale, await renderPage(fromQr, locale, settings))
+          }
+          manifest.products[id] = product
+        }
+        await writeFile(join(pagesDir, 'manifest.json'), JSON.stringify(manifest, null, 2))
+      },
     },
   }
 }
