@@ -1,6 +1,7 @@
 // First load under Slow 4G (issue 9, item 8): the apply page as the worker serves it (pre-rendered,
-// settings inlined) beside a plain HTML form of the same fields and the client-rendered shell (the
-// page before pre-rendering), in Chromium with CDP network emulation, cold cache, same run.
+// settings inlined) beside a plain HTML form of the same fields, the same plain form hydrated by Vue
+// and nothing else (the framework's floor, bench/vue-floor), and the client-rendered shell (the page
+// before pre-rendering), in Chromium with CDP network emulation, cold cache, same run.
 // `npm run bench`, or alone: `node --experimental-strip-types bench/first-load.ts`.
 import { spawnSync } from 'node:child_process'
 import http from 'node:http'
@@ -9,6 +10,7 @@ import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { chromium, type Browser } from 'playwright-core'
 import { ROOT, startTestStack } from '../test/helpers.ts'
+import { buildVueFloor, type VueFloor } from './vue-floor/build.ts'
 
 const RUNS = 5
 /** CDP Network.emulateNetworkConditions, as set: `latency` is added to every request (ms). */
@@ -36,18 +38,27 @@ const PLAIN_FORM = `<!doctype html>
 <p><button type="submit">Submit application</button></p></form></body></html>
 `
 
+const FLOOR_BASE = '/floor/'
+
 /**
  * The edge's part: gzip what the client accepts, as Cloudflare does in front of a Worker (wrangler
- * dev serves bodies uncompressed), and the plain form at /plain on the same origin and server.
+ * dev serves bodies uncompressed), and on the same origin and server the plain form at /plain and
+ * the Vue floor page at /floor/ (its script under /floor/assets/).
  */
-function startEdge(upstream: string): Promise<{ url: string; close: () => Promise<void> }> {
+function startEdge(upstream: string, floor: VueFloor): Promise<{ url: string; close: () => Promise<void> }> {
   const server = http.createServer(async (request, response) => {
     const gzip = /\bgzip\b/.test(String(request.headers['accept-encoding'] ?? ''))
     let status = 200
     let headers: Record<string, string> = { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache' }
     let body: Buffer
-    if (request.url === '/plain') {
+    const path = new URL(request.url!, 'http://edge').pathname
+    if (path === '/plain') {
       body = Buffer.from(PLAIN_FORM)
+    } else if (path === FLOOR_BASE) {
+      body = Buffer.from(await floor.html(FEATURE_CODE))
+    } else if (floor.files.has(path)) {
+      body = floor.files.get(path)!
+      headers = { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'public, max-age=31536000, immutable' }
     } else {
       const answer = await fetch(new URL(request.url!, upstream), {
         headers: Object.fromEntries(Object.entries(request.headers).filter(([name]) => !['host', 'accept-encoding', 'connection'].includes(name)).map(([name, value]) => [name, String(value)])),
@@ -149,8 +160,9 @@ export type FirstLoadResult = { rows: { name: string; samples: Sample[] }[]; com
 export async function benchFirstLoad(): Promise<FirstLoadResult> {
   const build = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'worker/web/vite.config.ts', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' })
   if (build.status !== 0) throw new Error('npm run build failed')
+  const floor = await buildVueFloor(FLOOR_BASE)
   const stack = await startTestStack('bench-first-load')
-  const edge = await startEdge(stack.urls.worker)
+  const edge = await startEdge(stack.urls.worker, floor)
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS })
   try {
     const direct = await fetch(`${stack.urls.worker}/apply`, { headers: { 'accept-encoding': 'gzip' } })
@@ -159,6 +171,7 @@ export async function benchFirstLoad(): Promise<FirstLoadResult> {
     const fc = encodeURIComponent(FEATURE_CODE)
     const pages = [
       { name: 'plain HTML form', url: `${edge.url}/plain`, on: 'load' as const },
+      { name: 'Vue floor (the plain form hydrated, nothing else)', url: `${edge.url}${FLOOR_BASE}`, on: 'ready' as const },
       { name: 'apply page (pre-rendered)', url: `${edge.url}/apply?fc=${fc}`, on: 'ready' as const },
       // /apply/ is not a worker route: the assets' SPA fallback serves the client-rendered index.html.
       { name: 'apply page (client-rendered shell, before)', url: `${edge.url}/apply/?fc=${fc}`, on: 'ready' as const },
@@ -200,7 +213,8 @@ export function firstLoadTable({ rows, compressedByWorker }: FirstLoadResult): s
   const widths = header.map((_, column) => Math.max(...all.map((cells) => cells[column].length)))
   const pad = (cell: string, column: number) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))
   const line = (cells: string[]) => cells.map(pad).join('  ')
-  const apply = rows[1].samples
+  const apply = rows.find((row) => row.name.startsWith('apply page (pre-rendered)'))!.samples
+  const floor = median(rows.find((row) => row.name.startsWith('Vue floor'))!.samples.map((s) => s.wireBytes)) / 1024
   const ratio = (key: 'firstField' | 'interactive') => median(apply.map((s) => s[key])) / base[key]
   const transfer = median(apply.map((s) => s.wireBytes)) / 1024
   const verdict = (ok: boolean) => (ok ? 'met' : 'NOT MET')
@@ -212,6 +226,8 @@ export function firstLoadTable({ rows, compressedByWorker }: FirstLoadResult): s
     `goals for the pre-rendered apply page: first field ≤ ${GOALS.firstField}× plain: ${ratio('firstField').toFixed(2)}× ${verdict(ratio('firstField') <= GOALS.firstField)}; ` +
       `interactive ≤ ${GOALS.interactive}× plain: ${ratio('interactive').toFixed(2)}× ${verdict(ratio('interactive') <= GOALS.interactive)}; ` +
       `transfer ≤ ${GOALS.transferKb} KB gzip: ${transfer.toFixed(1)} KB ${verdict(transfer <= GOALS.transferKb)}`,
+    `the Vue floor (bench/vue-floor: the plain form's fields as a Vue app hydrating server-rendered HTML, built as the page is) transfers ${floor.toFixed(1)} KB: ` +
+      `the transfer goal leaves ${(GOALS.transferKb - floor).toFixed(1)} KB for everything the apply page has beyond that (styles, both languages' texts, validation, the API client, Turnstile, the status page's route).`,
     `median of ${RUNS} cold loads each, interleaved; Chromium at 390×844, CDP Network.emulateNetworkConditions latency ${LATENCY_MS} ms (added to each request), ` +
       `down/up ${THROUGHPUT} bytes/s (1.6 Mbit/s), cache disabled.`,
     'first field = first animation frame with #f-name laid out in the viewport (same probe, injected before any page script, for every page); ' +

@@ -30,7 +30,7 @@ const BENCHES: Bench[] = [
     },
   },
   {
-    name: 'first load (apply page under Slow 4G: pre-rendered vs a plain HTML form vs the client-rendered shell, Chromium)',
+    name: 'first load (apply page under Slow 4G: pre-rendered vs a plain HTML form, the Vue floor and the client-rendered shell, Chromium)',
     run: async () => {
       const { benchFirstLoad, firstLoadTable } = await import('./first-load.ts')
       return firstLoadTable(await benchFirstLoad())
