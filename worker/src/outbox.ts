@@ -6,6 +6,7 @@
 import type { Config } from './config.ts'
 import { getApplication, listApproved, type Application } from './db/applications.ts'
 import {
+  cancelDelivery,
   claimDelivery,
   listDueDeliveries,
   markDeliverySentStatement,
@@ -25,6 +26,7 @@ import { base64Utf8, type Mailer, type OutgoingMail } from './mail/mailer.ts'
 import { renderAcknowledgementMail } from './mail/acknowledgement.ts'
 import { renderRenewalReminderMail } from './mail/renewal-reminder.ts'
 import { renewalUrlOf } from './renewal/token.ts'
+import { reminderVoidReason } from './db/renewals.ts'
 import { renderLicenseMail, renderRejectionMail } from './mail/templates.ts'
 import { statusUrlOf } from './status-token.ts'
 import { raiseAlert, raiseAlertStatements, resolveIfFiring } from './alerts/store.ts'
@@ -51,12 +53,13 @@ export type OutboxDeps = {
   clock?: () => number
 }
 export type OutboxOptions = { applicationId?: string; limit?: number }
-export type OutboxSummary = { sent: number; retrying: number; failed: number; halted: boolean }
+/** `cancelled`: reminders no longer due when their turn came, not sent. */
+export type OutboxSummary = { sent: number; retrying: number; failed: number; cancelled: number; halted: boolean }
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
 export async function processOutbox(deps: OutboxDeps, options: OutboxOptions = {}): Promise<OutboxSummary> {
-  const summary: OutboxSummary = { sent: 0, retrying: 0, failed: 0, halted: false }
+  const summary: OutboxSummary = { sent: 0, retrying: 0, failed: 0, cancelled: 0, halted: false }
   const limit = options.limit ?? deps.config.mailRatePerSecond * OUTBOX_RUN_SECONDS
   const sleep = deps.sleep ?? realSleep
   const clock = deps.clock ?? Date.now
@@ -165,7 +168,7 @@ async function compose(deps: OutboxDeps, delivery: Delivery, app: Application): 
   return { to: delivery.toAddress ?? app.email, ...replyTo, ...mail, attachments: [{ filename: fileName, content: base64Utf8(license.text) }] }
 }
 
-type Counted = 'sent' | 'retrying' | 'failed'
+type Counted = 'sent' | 'retrying' | 'failed' | 'cancelled'
 
 async function deliver(deps: OutboxDeps, delivery: Delivery): Promise<{ outcome: Counted; halt: boolean; retryAfterMs: number | null }> {
   const { db, now, log } = deps
@@ -174,6 +177,15 @@ async function deliver(deps: OutboxDeps, delivery: Delivery): Promise<{ outcome:
   let failure: Failure
   let halt = false
   try {
+    // A reminder may have waited (an outage, a rate limit): what it asks for may be done already.
+    if (delivery.kind === 'renewal_reminder') {
+      const reason = delivery.licenseId ? await reminderVoidReason(db, delivery.licenseId, Math.floor(now / 1000)) : 'license_missing'
+      if (reason) {
+        await cancelDelivery(db, delivery.id, { reason: `not sent: ${reason}`, now })
+        log.info('renewal reminder cancelled', { ...fields, licenseId: delivery.licenseId, reason })
+        return { outcome: 'cancelled', halt: false, retryAfterMs: null }
+      }
+    }
     const app = await getApplication(db, delivery.applicationId)
     if (!app) throw new Error('application not found')
     const result = await deps.mailer.send(await compose(deps, delivery, app), `delivery/${delivery.id}`)

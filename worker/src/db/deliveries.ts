@@ -1,10 +1,10 @@
-// Data access for `deliveries` (worker/migrations/0003, 0014, 0016, 0019), the mail outbox: one
+// Data access for `deliveries` (worker/migrations/0003, 0014, 0016, 0019, 0020), the mail outbox: one
 // `license`, one `rejection` and one `acknowledgement` row per application at most, any number of
 // `license_resend` rows (an operator's, or the applicant's "send it again") and `renewal_reminder`
 // rows (one per license and threshold, renewal/remind.ts); each sent with Idempotency-Key `delivery/<id>`.
 
 export type DeliveryKind = 'license' | 'rejection' | 'license_resend' | 'acknowledgement' | 'renewal_reminder'
-export type DeliveryStatus = 'pending' | 'sent' | 'failed'
+export type DeliveryStatus = 'pending' | 'sent' | 'failed' | 'cancelled'
 
 export type Delivery = {
   id: string
@@ -167,4 +167,16 @@ export function recordDeliveryFailureStatement(
        WHERE id = ?1 AND status = 'pending'`,
     )
     .bind(id, failure.attempts, failure.nextAttemptAt, failure.lastError, failure.now)
+}
+
+/** Cancels a pending delivery that is no longer to be sent, with why (a reminder no longer due). */
+export async function cancelDelivery(db: D1Database, id: string, cancelled: { reason: string; now: number }): Promise<boolean> {
+  const { meta } = await db
+    .prepare(
+      `UPDATE deliveries SET status = 'cancelled', last_error = ?2, next_attempt_at = NULL, updated_at = ?3
+       WHERE id = ?1 AND status = 'pending'`,
+    )
+    .bind(id, cancelled.reason, cancelled.now)
+    .run()
+  return meta.changes === 1
 }

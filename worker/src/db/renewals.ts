@@ -35,6 +35,35 @@ export async function listReminderCandidates(
   return results.map((r) => ({ licenseId: r.license_id, applicationId: r.application_id, thresholdDays: window.thresholdDays, exp: r.exp }))
 }
 
+/** Why a queued reminder is no longer to be sent (its delivery is then cancelled). */
+export type ReminderVoid = 'license_missing' | 'revoked' | 'superseded' | 'renewed' | 'expired' | 'reminders_off'
+
+/**
+ * Checked again when the outbox's turn comes for a queued reminder: it may have waited through an
+ * outage, and a mail asking to renew a license that was renewed, revoked or replaced meanwhile (or
+ * whose product's reminders an operator turned off) must not go. Null: still due. The conditions
+ * are listReminderCandidates' own, apart from the window.
+ */
+export async function reminderVoidReason(db: D1Database, licenseId: string, nowSeconds: number): Promise<ReminderVoid | null> {
+  const found = await db
+    .prepare(
+      `SELECT l.revoked_at IS NOT NULL AS revoked, l.exp <= ?2 AS expired,
+         EXISTS (SELECT 1 FROM licenses s WHERE s.supersedes = l.id) AS superseded,
+         EXISTS (SELECT 1 FROM applications n WHERE n.renews_license_id = l.id AND n.${LIVE_RENEWAL}) AS renewed,
+         COALESCE((SELECT renewal_reminders FROM product_settings p WHERE p.product = a.product), 1) = 0 AS off
+       FROM licenses l JOIN applications a ON a.id = l.application_id WHERE l.id = ?1`,
+    )
+    .bind(licenseId, nowSeconds)
+    .first<{ revoked: number; expired: number; superseded: number; renewed: number; off: number }>()
+  if (!found) return 'license_missing'
+  if (found.revoked) return 'revoked'
+  if (found.superseded) return 'superseded'
+  if (found.renewed) return 'renewed'
+  if (found.expired) return 'expired'
+  if (found.off) return 'reminders_off'
+  return null
+}
+
 /**
  * The reminder's record and its delivery, for one batch: the record is written once per (license,
  * threshold), and the delivery only when the record written is this one, so a second run, a crash

@@ -117,6 +117,59 @@ describe('renewal reminders', () => {
   })
 })
 
+describe('a queued reminder is checked again when its turn comes', () => {
+  /** A reminder queued (as the cron queues it) but not yet sent: the outbox had not reached it. */
+  async function queued(): Promise<Issued & { deliveryId: string }> {
+    const license = await issued({ validityDays: 90 })
+    const deliveryId = `DLV-Q${license.licenseId.slice(-10)}`
+    await env.DB.batch(insertReminderStatements(env.DB, { ...license, thresholdDays: 30, deliveryId, now: Date.now() }))
+    return { ...license, deliveryId }
+  }
+  const delivery = (id: string) => row<{ status: string; last_error: string | null }>('SELECT status, last_error FROM deliveries WHERE id = ?1', id)
+
+  it('still sends one that is due', async () => {
+    const license = await queued()
+    await cronBefore(license, 29)
+    expect(remindersTo(license.email)).toHaveLength(1)
+    expect(await delivery(license.deliveryId)).toEqual({ status: 'sent', last_error: null })
+  })
+
+  const cases: [string, (license: Issued) => Promise<unknown>, string][] = [
+    ['whose license was renewed meanwhile', async (license) => {
+      const renewal = await seedApplication({ status: 'pending_approval' })
+      await env.DB.prepare('UPDATE applications SET renews_license_id = ?2 WHERE id = ?1').bind(renewal, license.licenseId).run()
+    }, 'renewed'],
+    ['whose license was revoked meanwhile', (license) =>
+      env.DB.prepare(`UPDATE licenses SET revoked_at = 1, revoked_by = 'ops@example.com', revocation_reason = 'test' WHERE id = ?1`).bind(license.licenseId).run(), 'revoked'],
+    ['whose product\'s reminders were turned off meanwhile', () =>
+      env.DB.prepare(`INSERT INTO product_settings (product, renewal_reminders, updated_at, updated_by) VALUES ('hypermotion', 0, 1, 'ops@example.com')`).run(), 'reminders_off'],
+  ]
+  for (const [what, change, reason] of cases) {
+    it(`cancels one ${what}: no mail, the delivery says why`, async () => {
+      const license = await queued()
+      await change(license)
+      try {
+        await cronBefore(license, 29)
+        expect(remindersTo(license.email)).toHaveLength(0)
+        expect(await delivery(license.deliveryId)).toEqual({ status: 'cancelled', last_error: `not sent: ${reason}` })
+        // Done with: a later run neither sends nor retries it.
+        await cronBefore(license, 28)
+        expect(remindersTo(license.email)).toHaveLength(0)
+      } finally {
+        // The database lasts the file: the switch must not reach the tests after this one.
+        await env.DB.prepare('DELETE FROM product_settings').run()
+      }
+    })
+  }
+
+  it('cancels one whose license ended before it went out', async () => {
+    const license = await queued()
+    await runCron((license.exp + DAY) * 1000)
+    expect(remindersTo(license.email)).toHaveLength(0)
+    expect(await delivery(license.deliveryId)).toEqual({ status: 'cancelled', last_error: 'not sent: expired' })
+  })
+})
+
 describe('the renewal reminder mail', () => {
   it('names the license, product, feature code, quantity and expiry in English, with the renewal link', async () => {
     const license = await issued({ validityDays: 90, locale: 'en', timeZone: 'Europe/Berlin', name: 'Li <Lei>' })
