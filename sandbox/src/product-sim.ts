@@ -72,6 +72,7 @@ async function main(): Promise<void> {
   console.log(`feature code ${values.fc}, user code ${sim.grant.user_code}`)
   console.log(await QRCode.toString(sim.grant.verification_uri_complete, { type: 'terminal', small: true }))
   console.log(`scan it, or open: ${sim.grant.verification_uri_complete}`)
+  console.log(`or open ${sim.grant.verification_uri} and enter ${sim.grant.user_code}`)
   console.log(`polling every ${sim.grant.interval} s for up to ${sim.grant.expires_in} s to apply…`)
   const outcome = await sim.wait()
   // Exit code 1 and the RFC's error when the pickup ends without a license (refused, expired).

@@ -373,10 +373,20 @@ const PICKUP_MESSAGES = {
   PICKUP_USED: 'this link\'s pickup code was already used for another application; show a new QR code on the product',
 } as const
 
-/** The application names a pickup (docs/pickup.md) it cannot be bound to; nothing was stored. */
+/** The same refusals for a code typed on the pickup page (POST /api/pickups/lookup). */
+const PICKUP_CODE_MESSAGES = {
+  PICKUP_INVALID: 'no product is waiting with this code; check the letters the product shows beside its QR code',
+  PICKUP_EXPIRED: 'this code has expired; show a new code on the product',
+  PICKUP_USED: 'this code was already used for an application; show a new code on the product',
+} as const
+
+/**
+ * The application names a pickup (docs/pickup.md) it cannot be bound to, nothing stored; or
+ * (`typed`) a code entered on the pickup page leads nowhere.
+ */
 export class PickupError extends AppError {
-  constructor(code: keyof typeof PICKUP_MESSAGES) {
-    super(code, code === 'PICKUP_INVALID' ? 422 : code === 'PICKUP_EXPIRED' ? 410 : 409, PICKUP_MESSAGES[code])
+  constructor(code: keyof typeof PICKUP_MESSAGES, typed = false) {
+    super(code, code === 'PICKUP_INVALID' ? 422 : code === 'PICKUP_EXPIRED' ? 410 : 409, (typed ? PICKUP_CODE_MESSAGES : PICKUP_MESSAGES)[code])
   }
 }
 

@@ -13,6 +13,8 @@ export type PagesManifest = {
   /** The client-rendered page (same head), for what cannot be served pre-rendered. */
   shell: string
   status: Record<Locale, string>
+  /** The pickup page's shell (its chunk modulepreloaded), where a user code is typed. */
+  pickup: Record<Locale, string>
   /** Per product: the settings it was rendered with (turnstile: null) and its pages. */
   products: Record<string, { settings: PageSettings; apply: Record<Locale, string>; applyFromQr: Record<Locale, string> }>
 }

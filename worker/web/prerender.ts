@@ -77,8 +77,9 @@ export function prerender(): Plugin {
         const chunks = Object.values(bundle).filter((item): item is ChunkInfo => item.type === 'chunk')
         const entry = chunks.find((chunk) => chunk.isEntry && chunk.name === 'apply')
         const status = chunks.find((chunk) => chunk.facadeModuleId?.endsWith('/StatusPage.vue'))
+        const pickup = chunks.find((chunk) => chunk.facadeModuleId?.endsWith('/PickupPage.vue'))
         const shellAsset = bundle['index.html']
-        if (!entry || !status || shellAsset?.type !== 'asset') throw new Error('prerender: the apply entry, the status chunk or index.html is missing')
+        if (!entry || !status || !pickup || shellAsset?.type !== 'asset') throw new Error('prerender: the apply entry, the status or pickup chunk, or index.html is missing')
         const cssOf = (chunk: ChunkInfo, seen = new Set<string>()): string[] => {
           if (seen.has(chunk.fileName)) return []
           seen.add(chunk.fileName)
@@ -133,15 +134,25 @@ export function prerender(): Plugin {
           return `/${PAGES_DIR}/${name}`
         }
 
-        const statusHead = [
-          `  <link rel="modulepreload" crossorigin href="/${status.fileName}">`,
-          ...cssOf(status).map((file) => `  <link rel="preload" as="style" crossorigin href="/${file}">`),
-          '',
-        ].join('\n')
-        const manifest: PagesManifest = { csp, shell: await write('shell', null, null), status: {} as PagesManifest['status'], products: {} }
+        // A lazily loaded page's shell starts its chunk (and styles) with the HTML.
+        const lazyHead = (chunk: ChunkInfo) =>
+          [
+            `  <link rel="modulepreload" crossorigin href="/${chunk.fileName}">`,
+            ...cssOf(chunk).map((file) => `  <link rel="preload" as="style" crossorigin href="/${file}">`),
+            '',
+          ].join('\n')
+        const manifest: PagesManifest = {
+          csp,
+          shell: await write('shell', null, null),
+          status: {} as PagesManifest['status'],
+          pickup: {} as PagesManifest['pickup'],
+          products: {},
+        }
         for (const locale of LOCALES) {
           const route: Route = { name: 'status', id: 'pending', token: null }
-          manifest.status[locale] = await write(`status-${locale}`, locale, await renderPage(route, locale, null), statusHead)
+          manifest.status[locale] = await write(`status-${locale}`, locale, await renderPage(route, locale, null), lazyHead(status))
+          const entry: Route = { name: 'pickup', code: null }
+          manifest.pickup[locale] = await write(`pickup-${locale}`, locale, await renderPage(entry, locale, null), lazyHead(pickup))
         }
         const settingsFrom = settingsSource()
         for (const id of settingsFrom.products.keys()) {

@@ -1,8 +1,10 @@
 // Data access for `pickups` (worker/migrations/0018, docs/pickup.md). Only the device code's
 // SHA-256 is stored; the user code is stored normalised (normalizeUserCode).
 
-export const USER_CODE_ALPHABET = 'BCDFGHJKLMNPQRSTVWXZ'
-export const USER_CODE_LENGTH = 8
+import { USER_CODE_ALPHABET, USER_CODE_LENGTH } from '../contract/user-code.ts'
+
+export { displayUserCode, parseTypedUserCode, USER_CODE_ALPHABET, USER_CODE_LENGTH } from '../contract/user-code.ts'
+
 /** How long a bound pickup may still be polled: a person decides, which can take days. */
 export const BOUND_PICKUP_TTL_MS = 7 * 86_400_000
 
@@ -50,9 +52,6 @@ const toPickup = (row: PickupRow): Pickup => ({
 
 /** A user code as people type it (any case, with or without the dash) in its stored form. */
 export const normalizeUserCode = (input: string): string => input.replaceAll('-', '').toUpperCase()
-
-/** The stored user code as shown: `XXXX-XXXX`. */
-export const displayUserCode = (code: string): string => `${code.slice(0, 4)}-${code.slice(4)}`
 
 /** A fresh user code: 8 of the 20 consonants, uniform (bytes ≥ 240 are drawn again). */
 export function newUserCode(): string {

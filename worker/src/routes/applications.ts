@@ -46,7 +46,7 @@ import { checkRenewalTerms, resolveRenewal } from '../renewal/check.ts'
 /** 422 PICKUP_INVALID (unknown, another product or feature code), 410 PICKUP_EXPIRED, 409 PICKUP_USED. */
 async function checkPickup(db: D1Database, userCode: string, input: { product: string; featureCode: string }, now: number): Promise<void> {
   const found = await getPickupByUserCode(db, userCode)
-  if (!found || found.product !== input.product || found.featureCode !== normalizeFeatureCode(input.featureCode)) throw new PickupError('PICKUP_INVALID')
+  if (!found || found.product !== input.product || normalizeFeatureCode(found.featureCode) !== normalizeFeatureCode(input.featureCode)) throw new PickupError('PICKUP_INVALID')
   if (found.applicationId !== null || found.consumedAt !== null) throw new PickupError('PICKUP_USED')
   if (now >= found.expiresAt) throw new PickupError('PICKUP_EXPIRED')
 }

@@ -16,6 +16,7 @@ function fakeAssets(settings: unknown, requested: string[] = []): Fetcher {
     csp: CSP,
     shell: '/_pages/shell',
     status: pages('status'),
+    pickup: pages('pickup'),
     products: { hypermotion: { settings: settings as PagesManifest['products'][string]['settings'], apply: pages('apply'), applyFromQr: pages('qr') } },
   }
   const fetch = async (input: RequestInfo | URL) => {
@@ -98,6 +99,15 @@ describe('GET /apply and /status/:id', () => {
     const response = await get('/status/LD-X?t=abc', fakeAssets(await built()), { cookie: 'licensedesk_locale=en', 'accept-language': 'zh' })
     expect(response.status).toBe(200)
     expect((await response.text()).startsWith('/_pages/status-en\n')).toBe(true)
+  })
+
+  it('serves the pickup page shell in the visitor\'s language, with the default product\'s settings and the page CSP', async () => {
+    const response = await get('/pickup?code=WDJB-MJHT', fakeAssets(await built()), { 'accept-language': 'zh-CN' })
+    expect(response.status).toBe(200)
+    expect(response.headers.get('content-security-policy')).toBe(CSP)
+    const html = await response.text()
+    expect(html.startsWith('/_pages/pickup-zh-CN\n')).toBe(true)
+    expect(JSON.parse(block(html)!)).toEqual(await currentSettings())
   })
 
   it('answers a build without the pages with a generic 500', async () => {

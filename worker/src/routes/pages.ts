@@ -1,4 +1,4 @@
-// GET / and /apply, GET /status/:id: the customer page, pre-rendered at build time
+// GET / and /apply, GET /status/:id, GET /pickup: the customer page, pre-rendered at build time
 // (worker/web/prerender.ts) in the visitor's language, with the form's settings inlined as a JSON
 // data block and the QR's feature code written into its field by HTMLRewriter, so the form shows
 // after one round trip. Assets fetched through the binding do not get `_headers`: the page's CSP
@@ -109,4 +109,11 @@ async function statusPage(c: Context<AppEnv>) {
   return servePage(c, manifest, manifest.status[locale], settingsFor(c, undefined), null)
 }
 
-export const pages = new Hono<AppEnv>().get('/', applyPage).get('/apply', applyPage).get('/status/:id', statusPage)
+/** Where a person types a pickup's user code (docs/pickup.md). */
+async function pickupPage(c: Context<AppEnv>) {
+  const manifest = await readManifest(c)
+  const locale = pageLocale(c.req.header('cookie'), c.req.header('accept-language'))
+  return servePage(c, manifest, manifest.pickup[locale], settingsFor(c, undefined), null)
+}
+
+export const pages = new Hono<AppEnv>().get('/', applyPage).get('/apply', applyPage).get('/status/:id', statusPage).get('/pickup', pickupPage)

@@ -184,6 +184,61 @@ describe('POST /api/pickups/token', () => {
   })
 })
 
+describe('POST /api/pickups/lookup (the pickup page: a typed user code)', () => {
+  const lookup = async (code: unknown, ip = `10.8.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}`) => {
+    const response = await call(
+      new Request(`${BASE}/api/pickups/lookup`, { method: 'POST', headers: { 'content-type': 'application/json', 'cf-connecting-ip': ip }, body: JSON.stringify({ user_code: code }) }),
+    )
+    return { status: response.status, body: await readJson(response), cache: response.headers.get('cache-control') }
+  }
+
+  it('is where verification_uri points', async () => {
+    const grant = await newPickup()
+    expect(new URL(grant.verification_uri).pathname).toBe('/pickup')
+  })
+
+  it('answers the apply link the QR code holds for a code typed any way a person types it', async () => {
+    const grant = await newPickup()
+    const letters = grant.user_code.replace('-', '')
+    const fullWidth = [...letters.toLowerCase()].map((c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0)).join('')
+    for (const typed of [grant.user_code, letters.toLowerCase(), ` ${letters.slice(0, 4)} ${letters.slice(4)} `, fullWidth]) {
+      const answer = await lookup(typed)
+      expect(answer.status).toBe(200)
+      expect(answer.cache).toBe('no-store')
+      expect(answer.body).toMatchObject({ user_code: grant.user_code, product: 'hypermotion', verification_uri_complete: grant.verification_uri_complete })
+      expect(answer.body.expires_in).toBeGreaterThan(890)
+    }
+    // Nothing secret in it: the device code never leaves the product.
+    expect(JSON.stringify(await lookup(grant.user_code))).not.toContain(grant.device_code)
+  })
+
+  it('refuses a malformed code as a field, an unknown one with PICKUP_INVALID', async () => {
+    expect(await lookup('')).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION_FAILED', fields: { user_code: 'REQUIRED' } } } })
+    for (const bad of ['ABCD-EFGH', 'BCDF-GHJ', 'BCDF-GHJKL', 42]) {
+      const answer = await lookup(bad)
+      expect(answer.status).toBe(400)
+      expect(answer.body.error.fields.user_code).toBe(typeof bad === 'number' ? 'REQUIRED' : 'INVALID_FORMAT')
+    }
+    expect(await lookup('BCDF-GHJK')).toMatchObject({ status: 422, body: { error: { code: 'PICKUP_INVALID' } } })
+  })
+
+  it('refuses a code already bound to an application (PICKUP_USED) or expired (PICKUP_EXPIRED)', async () => {
+    const used = await newPickup()
+    expect((await applyWith(used)).status).toBe(201)
+    expect(await lookup(used.user_code)).toMatchObject({ status: 409, body: { error: { code: 'PICKUP_USED' } } })
+    const late = await newPickup()
+    await env.DB.prepare('UPDATE pickups SET expires_at = 1 WHERE device_code_hash = ?1').bind(await sha256Hex(late.device_code)).run()
+    expect(await lookup(late.user_code)).toMatchObject({ status: 410, body: { error: { code: 'PICKUP_EXPIRED' } } })
+  })
+
+  it('rate-limits a client whose codes keep missing (no cheap oracle for user codes)', async () => {
+    const statuses: number[] = []
+    for (let i = 0; i < 12; i++) statuses.push((await lookup('BCDF-GHJK', '10.201.0.1')).status)
+    expect(statuses.slice(0, 10)).toEqual(Array(10).fill(422))
+    expect(statuses.at(-1)).toBe(429)
+  })
+})
+
 describe('POST /api/applications with pickup', () => {
   it('binds the application to the pickup (user code in any case, dash optional)', async () => {
     const grant = await newPickup()

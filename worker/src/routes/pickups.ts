@@ -4,7 +4,7 @@
 // stored, it is never logged (log.ts censors `device_code`) and never shown on any page.
 import { Hono } from 'hono'
 import type { Context } from 'hono'
-import { compactFeatureCode, isValidFeatureCode, normalizeFeatureCode } from '../../../license/src/feature-code.ts'
+import { compactFeatureCode, isValidFeatureCode } from '../../../license/src/feature-code.ts'
 import { decodeUtf8, limitBody, parseJsonObject } from '../body.ts'
 import { applyLink } from '../contract/apply-link.ts'
 import { toHalfWidth } from '../contract/application.ts'
@@ -16,14 +16,16 @@ import {
   consumePickup,
   displayUserCode,
   getPickupByDeviceHash,
+  getPickupByUserCode,
   insertPickup,
   newDeviceCode,
   newUserCode,
+  parseTypedUserCode,
   recordPoll,
   type Pickup,
 } from '../db/pickups.ts'
 import type { AppEnv } from '../env.ts'
-import { RateLimitedError, UnsupportedMediaTypeError, ValidationError } from '../errors.ts'
+import { PickupError, RateLimitedError, UnsupportedMediaTypeError, ValidationError } from '../errors.ts'
 import { sha256Hex } from '../ids.ts'
 import { licenseFileName } from '../issuance.ts'
 import { limitSubmitRate } from './application-body.ts'
@@ -62,6 +64,15 @@ async function readForm(c: Context<AppEnv>): Promise<Record<string, unknown>> {
 
 const asText = (value: unknown): string | null => (typeof value === 'string' && value.trim() !== '' ? value.trim() : null)
 
+/** Where a person types the user code (RFC 8628 §3.3's verification_uri): the pickup page. */
+export const PICKUP_PAGE_PATH = '/pickup'
+
+/** A guess that found nothing counts against the client's limit, for the token and the page alike. */
+async function countMiss(c: Context<AppEnv>): Promise<void> {
+  const limiter = c.env.SUBMIT_RATE_LIMITER
+  if (limiter && !(await limiter.limit({ key: `pickup-miss:${c.req.header('cf-connecting-ip') ?? 'unknown'}` })).success) throw new RateLimitedError()
+}
+
 export const pickups = new Hono<AppEnv>()
   .post('/', limitBody(), limitSubmitRate(), async (c) => {
     const { config, log } = c.var
@@ -88,7 +99,8 @@ export const pickups = new Hono<AppEnv>()
         deviceCodeHash,
         userCode: candidate,
         product,
-        featureCode: normalizeFeatureCode(featureCode),
+        // As the product reported it (compacted): the pickup page's link shows it as its screen does.
+        featureCode,
         createdAt: now,
         expiresAt: now + config.pickupTtlMs,
         intervalMs: config.pickupIntervalMs,
@@ -110,7 +122,7 @@ export const pickups = new Hono<AppEnv>()
     return c.json({
       device_code: deviceCode,
       user_code: shown,
-      verification_uri: new URL('/apply', config.publicOrigin).href,
+      verification_uri: new URL(PICKUP_PAGE_PATH, config.publicOrigin).href,
       verification_uri_complete: await applyLink({ origin: config.publicOrigin, product, featureCode, pickup: shown }),
       expires_in: Math.round(config.pickupTtlMs / 1000),
       interval: Math.round(config.pickupIntervalMs / 1000),
@@ -128,8 +140,7 @@ export const pickups = new Hono<AppEnv>()
     const pickup = await getPickupByDeviceHash(c.env.DB, hash)
     if (!pickup || pickup.consumedAt !== null) {
       // Guessing is no cheaper for being fast: misses count against the client's submit limit.
-      const limiter = c.env.SUBMIT_RATE_LIMITER
-      if (limiter && !(await limiter.limit({ key: `pickup-miss:${c.req.header('cf-connecting-ip') ?? 'unknown'}` })).success) throw new RateLimitedError()
+      await countMiss(c)
       return tokenError(c, 'invalid_grant')
     }
     const now = Date.now()
@@ -160,5 +171,32 @@ export const pickups = new Hono<AppEnv>()
       file_name: licenseFileName(app.product, license.id),
       not_before: new Date(license.nbf * 1000).toISOString(),
       expires_at: new Date(license.exp * 1000).toISOString(),
+    })
+  })
+  // The pickup page (PICKUP_PAGE_PATH): a person who cannot scan the QR code types the user code
+  // the product shows; the answer is the apply link the QR code holds. The user code is no secret
+  // and gets nobody a license, but guesses are limited: a miss counts as the token's misses do.
+  .post('/lookup', limitBody(), async (c) => {
+    const { config } = c.var
+    const body = await readForm(c)
+    const typed = typeof body.user_code === 'string' ? body.user_code : null
+    if (typed === null || typed.trim() === '') throw new ValidationError({ user_code: 'REQUIRED' })
+    const userCode = parseTypedUserCode(typed)
+    if (userCode === null) throw new ValidationError({ user_code: 'INVALID_FORMAT' })
+    const pickup = await getPickupByUserCode(c.env.DB, userCode)
+    if (!pickup || !config.products.has(pickup.product)) {
+      await countMiss(c)
+      throw new PickupError('PICKUP_INVALID', true)
+    }
+    if (pickup.applicationId !== null || pickup.consumedAt !== null) throw new PickupError('PICKUP_USED', true)
+    const now = Date.now()
+    if (now >= pickup.expiresAt) throw new PickupError('PICKUP_EXPIRED', true)
+    const shown = displayUserCode(userCode)
+    c.header('Cache-Control', 'no-store')
+    return c.json({
+      user_code: shown,
+      product: pickup.product,
+      verification_uri_complete: await applyLink({ origin: config.publicOrigin, product: pickup.product, featureCode: pickup.featureCode, pickup: shown }),
+      expires_in: Math.max(0, Math.floor((pickup.expiresAt - now) / 1000)),
     })
   })

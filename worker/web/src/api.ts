@@ -223,3 +223,27 @@ function stringFields(fields: Record<string, unknown>): Record<string, string> {
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
+
+/** What the pickup page learns from a typed user code (POST /api/pickups/lookup, docs/pickup.md). */
+export interface PickupLookup {
+  user_code: string
+  product: string
+  /** The apply link the product's QR code holds. */
+  verification_uri_complete: string
+  expires_in: number
+}
+
+export function lookupPickup(userCode: string, options?: RequestOptions) {
+  const send = options?.fetch ?? fetch
+  return request<PickupLookup>(
+    () =>
+      send('/api/pickups/lookup', {
+        method: 'POST',
+        headers: { ...ACCEPT, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ user_code: userCode }),
+        cache: 'no-store',
+        signal: options?.signal,
+      }),
+    options,
+  )
+}

@@ -23,6 +23,12 @@ describe('parseRoute', () => {
     expect(parseRoute('/apply', '?t=tok')).not.toHaveProperty('renew')
   })
 
+  it('reads the pickup page, with a code to prefill when the address carries one', () => {
+    expect(parseRoute('/pickup', '')).toEqual({ name: 'pickup', code: null })
+    expect(parseRoute('/pickup/', '?code=wdjb-mjht')).toEqual({ name: 'pickup', code: 'wdjb-mjht' })
+    expect(parseRoute('/pickup', `?code=${'B'.repeat(100)}`)).toEqual({ name: 'pickup', code: 'B'.repeat(64) })
+  })
+
   it('reads the id and token of a status link', () => {
     expect(parseRoute('/status/app%201', '?t=tok')).toEqual({
       name: 'status',

@@ -1,14 +1,16 @@
-// The page's two addresses, read from location: /apply?product=&fc=&c= (also /) and /status/:id?t=.
+// The page's addresses, read from location: /apply?product=&fc=&c= (also /), /status/:id?t= and
+// /pickup?code= (where a person types a pickup's user code instead of scanning its QR code).
 // `c` is the QR's check value of the feature code (docs/integration.md); `renew` and `t` are a
 // renewal link's license and token (docs/renewal.md); `p` is a pickup's user code (docs/pickup.md):
 // the product polls for the license too.
-// No router library: two routes do not need one.
+// No router library: three routes do not need one.
 
 import { PICKUP_PATTERN } from '../../src/contract/apply-link.ts'
 
 export type Route =
   | { name: 'apply'; featureCode: string | null; check: string | null; product: string | null; renew?: RenewLink | null; pickup?: string | null }
   | { name: 'status'; id: string; token: string | null }
+  | { name: 'pickup'; code: string | null }
   | { name: 'notFound' }
 
 /** A renewal link's license and token: the page asks the worker for the prefill with them. */
@@ -28,6 +30,7 @@ export function parseRoute(pathname: string, search: string): Route {
       ...pickupOf(query.get('p')),
     }
   }
+  if (path === '/pickup') return { name: 'pickup', code: query.get('code')?.trim().slice(0, 64) || null }
   const status = /^\/status\/([^/]+)$/.exec(path)
   if (status) {
     try {
