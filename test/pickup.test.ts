@@ -136,6 +136,45 @@ describe('a product that picks up its license', () => {
     expect(await verifyLicense(outcome.license.license, { keys: jwks.body, product: 'hypermotion', featureCode, now: new Date() })).toMatchObject({ fc: featureCode, app: applicationId })
   })
 
+  it('renews from the product: it shows its current license, the customer confirms the renewal on the phone, the product receives the new license starting when the old one ends', async () => {
+    // The machine's first license, applied for by the API and approved.
+    const input = applicationInput({ validityDays: 30 })
+    const first = await submitApplication(stack, input)
+    expect(first.status).toBe(201)
+    await decideInSandbox(stack, first.body.id, 'approve')
+    const issued = await eventually(async () => {
+      const status = await statusOfApplication(stack, first.body.statusUrl)
+      return status.body.license ? status.body : false
+    }, 'the first license')
+    const download = await fetch(`${first.body.statusUrl.replace(/\/status\/([^?]+)\?t=/, '/api/applications/$1/license?t=')}`)
+    expect(download.status).toBe(200)
+    const current = await download.text()
+
+    const product = await startPickup(stack.urls.worker, 'hypermotion', input.featureCode, current)
+    expect(new URL(product.grant.verification_uri_complete).searchParams.get('renew')).toBe(issued.license.id)
+    const waiting = product.wait()
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'en-US', isMobile: true, hasTouch: true })
+    const page = await context.newPage()
+    await page.goto(product.grant.verification_uri_complete)
+    await page.getByTestId('renewal-line').waitFor()
+    await page.getByTestId('pickup-note').waitFor()
+    await page.screenshot({ path: join(ARTIFACTS, 'pickup-renewal-en-phone.png'), fullPage: true })
+    await page.getByRole('checkbox', { name: 'Verify you are human' }).click()
+    await page.getByText('Success').waitFor()
+    await page.getByRole('button', { name: 'Submit application' }).click()
+    await page.getByTestId('first-visit').waitFor({ timeout: 15_000 })
+    const renewalId = (await page.getByTestId('application-id').textContent())!.trim()
+    await context.close()
+
+    await decideInSandbox(stack, renewalId, 'approve')
+    const outcome = await waiting
+    if (!outcome.ok) throw new Error(`no license: ${outcome.error}`)
+    expect(outcome.license.not_before).toBe(issued.license.expiresAt)
+    const jwks = await json(`${stack.urls.worker}/.well-known/jwks.json`)
+    const terms = await verifyLicense(outcome.license.license, { keys: jwks.body, product: 'hypermotion', featureCode: input.featureCode, now: new Date(Date.parse(issued.license.expiresAt) + 1000) })
+    expect(terms).toMatchObject({ app: renewalId, fc: input.featureCode })
+  })
+
   it('shows the pickup page (zh-CN and en, phone and desktop)', async () => {
     for (const locale of ['zh-CN', 'en'] as const) {
       for (const [size, viewport] of [['phone', { width: 390, height: 844 }], ['desktop', { width: 1280, height: 800 }]] as const) {

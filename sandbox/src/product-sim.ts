@@ -1,13 +1,15 @@
 // A simulated product that picks up its license (docs/pickup.md): asks for a pickup, shows the apply
 // link, polls /api/pickups/token at the interval (growing it on slow_down) and writes the license.
 // Used by test/pickup.test.ts; by hand, against `npm start` (which prints this command):
-//   npm run product -- [--origin http://localhost:8787] [--product id] [--fc CODE] [--out dir]
+//   npm run product -- [--origin http://localhost:8787] [--product id] [--fc CODE] [--out dir] [--renew file.lic]
+// With --renew it shows its current license: the link is that license's renewal link.
 // It shows the link as a QR code in the terminal, as a product's console would. The device code
 // stays in memory: it is never printed.
-import { mkdir, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import QRCode from 'qrcode'
+import { inspectLicense } from '../../license/src/index.ts'
 
 export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code'
 
@@ -23,12 +25,15 @@ export type ProductSim = {
   wait(options?: { signal?: AbortSignal }): Promise<PickupOutcome>
 }
 
-/** Asks the portal at `origin` for a pickup for this product and feature code. */
-export async function startPickup(origin: string, product: string, featureCode: string): Promise<ProductSim> {
+/**
+ * Asks the portal at `origin` for a pickup for this product and feature code; with `renews` (the
+ * .lic text of the machine's current license), for that license's renewal.
+ */
+export async function startPickup(origin: string, product: string, featureCode: string, renews?: string): Promise<ProductSim> {
   const response = await fetch(new URL('/api/pickups', origin), {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ product, feature_code: featureCode }),
+    body: new URLSearchParams({ product, feature_code: featureCode, ...(renews === undefined ? {} : { license: renews }) }),
   })
   if (response.status !== 200) throw new Error(`POST /api/pickups: ${response.status} ${await response.text()}`)
   const { device_code: deviceCode, ...grant } = (await response.json()) as PickupGrant & { device_code: string }
@@ -64,12 +69,16 @@ async function main(): Promise<void> {
     options: {
       origin: { type: 'string', default: process.env.PORTAL_ORIGIN ?? 'http://localhost:8787' },
       product: { type: 'string', default: 'hypermotion' },
-      fc: { type: 'string', default: `HM-SIM-${Date.now().toString(36).toUpperCase()}` },
+      fc: { type: 'string' },
       out: { type: 'string', default: '.' },
+      renew: { type: 'string' },
     },
   })
-  const sim = await startPickup(values.origin!, values.product!, values.fc!)
-  console.log(`feature code ${values.fc}, user code ${sim.grant.user_code}`)
+  const renews = values.renew === undefined ? undefined : await readFile(values.renew, 'utf8')
+  // A product knows its machine's code; renewing, it is the license's (read as a product would).
+  const fc = values.fc ?? (renews ? String(inspectLicense(renews).claims.fc) : `HM-SIM-${Date.now().toString(36).toUpperCase()}`)
+  const sim = await startPickup(values.origin!, values.product!, fc, renews)
+  console.log(`feature code ${fc}, user code ${sim.grant.user_code}`)
   console.log(await QRCode.toString(sim.grant.verification_uri_complete, { type: 'terminal', small: true }))
   console.log(`scan it, or open: ${sim.grant.verification_uri_complete}`)
   console.log(`or open ${sim.grant.verification_uri} and enter ${sim.grant.user_code}`)

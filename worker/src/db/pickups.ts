@@ -1,4 +1,4 @@
-// Data access for `pickups` (worker/migrations/0018, docs/pickup.md). Only the device code's
+// Data access for `pickups` (worker/migrations/0018, 0021, docs/pickup.md). Only the device code's
 // SHA-256 is stored; the user code is stored normalised (normalizeUserCode).
 
 import { USER_CODE_ALPHABET, USER_CODE_LENGTH } from '../contract/user-code.ts'
@@ -20,6 +20,8 @@ export type Pickup = {
   applicationId: string | null
   boundAt: number | null
   consumedAt: number | null
+  /** The license the pickup's application renews (migration 0021), or null: a new license. */
+  renewsLicenseId: string | null
 }
 
 type PickupRow = {
@@ -34,6 +36,7 @@ type PickupRow = {
   application_id: string | null
   bound_at: number | null
   consumed_at: number | null
+  renews_license_id?: string | null
 }
 
 const toPickup = (row: PickupRow): Pickup => ({
@@ -48,6 +51,7 @@ const toPickup = (row: PickupRow): Pickup => ({
   applicationId: row.application_id,
   boundAt: row.bound_at,
   consumedAt: row.consumed_at,
+  renewsLicenseId: row.renews_license_id ?? null,
 })
 
 /** A user code as people type it (any case, with or without the dash) in its stored form. */
@@ -74,10 +78,10 @@ export function newDeviceCode(): string {
 export async function insertPickup(db: D1Database, pickup: Pickup): Promise<void> {
   await db
     .prepare(
-      `INSERT INTO pickups (device_code_hash, user_code, product, feature_code, created_at, expires_at, interval_ms)
-       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)`,
+      `INSERT INTO pickups (device_code_hash, user_code, product, feature_code, created_at, expires_at, interval_ms, renews_license_id)
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)`,
     )
-    .bind(pickup.deviceCodeHash, pickup.userCode, pickup.product, pickup.featureCode, pickup.createdAt, pickup.expiresAt, pickup.intervalMs)
+    .bind(pickup.deviceCodeHash, pickup.userCode, pickup.product, pickup.featureCode, pickup.createdAt, pickup.expiresAt, pickup.intervalMs, pickup.renewsLicenseId)
     .run()
 }
 

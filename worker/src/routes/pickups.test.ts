@@ -239,6 +239,57 @@ describe('POST /api/pickups/lookup (the pickup page: a typed user code)', () => 
   })
 })
 
+describe('a pickup for a renewal (the product shows its current license)', () => {
+  /** A license issued to a machine, as the product holds it (its .lic text). */
+  async function licensed(): Promise<{ featureCode: string; licenseId: string; text: string; exp: number }> {
+    const body = validApplication({ validityDays: 90 })
+    const created = await readJson(await submit(body))
+    await decide(created.id, 'agree')
+    const license = await row<{ id: string; text: string; exp: number }>('SELECT id, text, exp FROM licenses WHERE application_id = ?1', created.id)
+    return { featureCode: body.featureCode as string, licenseId: license!.id, text: license!.text, exp: license!.exp }
+  }
+
+  it('answers the license\'s renewal link carrying the pickup; the renewal it binds reaches the product, starting when the old license ends', async () => {
+    const old = await licensed()
+    const response = await post('/api/pickups', { feature_code: old.featureCode, license: old.text })
+    expect(response.status).toBe(200)
+    const grant = await readJson<Grant>(response)
+    const link = new URL(grant.verification_uri_complete)
+    expect(link.pathname).toBe('/apply')
+    expect(link.searchParams.get('renew')).toBe(old.licenseId)
+    expect(link.searchParams.get('t')).toMatch(/^[A-Za-z0-9_-]{43}$/)
+    expect(link.searchParams.get('p')).toBe(grant.user_code)
+    // The pickup page leads to the same renewal link.
+    const typed = await call(new Request(`${BASE}/api/pickups/lookup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user_code: grant.user_code }) }))
+    expect((await readJson(typed)).verification_uri_complete).toBe(grant.verification_uri_complete)
+
+    const renewal = await submit(validApplication({ featureCode: old.featureCode, validityDays: 180, renews: { licenseId: old.licenseId, token: link.searchParams.get('t') }, pickup: grant.user_code }))
+    expect(renewal.status).toBe(201)
+    const created = await readJson(renewal)
+    await decide(created.id, 'agree')
+    const answer = await poll(grant.device_code)
+    expect(answer.status).toBe(200)
+    expect(Date.parse(answer.body.not_before) / 1000).toBe(old.exp)
+  })
+
+  it('opens no renewal for a license id alone, a changed license, another machine\'s, or one that cannot be renewed', async () => {
+    const old = await licensed()
+    const refuse = async (body: Record<string, unknown>) => {
+      const response = await post('/api/pickups', { feature_code: old.featureCode, ...body })
+      return { status: response.status, body: await readJson(response) }
+    }
+    expect(await refuse({ license: old.licenseId })).toMatchObject({ status: 400, body: { error: { fields: { license: 'INVALID_FORMAT' } } } })
+    expect(await refuse({ license: '' })).toMatchObject({ status: 400, body: { error: { fields: { license: 'INVALID_FORMAT' } } } })
+    // Same id and claims, another signature: not the file this portal issued.
+    const tampered = old.text.replace(/([A-Za-z0-9_-])(\s*-----END)/, (_, last: string, end: string) => `${last === 'A' ? 'B' : 'A'}${end}`)
+    expect(tampered).not.toBe(old.text)
+    expect(await refuse({ license: tampered })).toMatchObject({ status: 400, body: { error: { fields: { license: 'NOT_ALLOWED' } } } })
+    expect(await refuse({ license: old.text, feature_code: `${old.featureCode}X` })).toMatchObject({ status: 422, body: { error: { code: 'RENEWAL_MISMATCH' } } })
+    await env.DB.prepare(`UPDATE licenses SET revoked_at = 1, revoked_by = 'ops@example.com', revocation_reason = 'test' WHERE id = ?1`).bind(old.licenseId).run()
+    expect(await refuse({ license: old.text })).toMatchObject({ status: 410, body: { error: { code: 'LICENSE_REVOKED' } } })
+  })
+})
+
 describe('POST /api/applications with pickup', () => {
   it('binds the application to the pickup (user code in any case, dash optional)', async () => {
     const grant = await newPickup()

@@ -4,14 +4,16 @@
 // stored, it is never logged (log.ts censors `device_code`) and never shown on any page.
 import { Hono } from 'hono'
 import type { Context } from 'hono'
+import { dearmorLicense } from '../../../license/src/armor.ts'
 import { compactFeatureCode, isValidFeatureCode } from '../../../license/src/feature-code.ts'
+import { inspectLicense } from '../../../license/src/inspect.ts'
 import { decodeUtf8, limitBody, parseJsonObject } from '../body.ts'
 import { applyLink } from '../contract/apply-link.ts'
 import { toHalfWidth } from '../contract/application.ts'
 import { decisionCommentOf } from '../decision-comment.ts'
 import { getApplication } from '../db/applications.ts'
 import { listEvents } from '../db/events.ts'
-import { getLicenseByApplication } from '../db/licenses.ts'
+import { getLicense, getLicenseByApplication } from '../db/licenses.ts'
 import {
   consumePickup,
   displayUserCode,
@@ -28,6 +30,8 @@ import type { AppEnv } from '../env.ts'
 import { PickupError, RateLimitedError, UnsupportedMediaTypeError, ValidationError } from '../errors.ts'
 import { sha256Hex } from '../ids.ts'
 import { licenseFileName } from '../issuance.ts'
+import { checkRenewalTerms, resolveRenewal } from '../renewal/check.ts'
+import { deriveRenewalToken, renewalUrlOf } from '../renewal/token.ts'
 import { limitSubmitRate } from './application-body.ts'
 
 export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code'
@@ -67,6 +71,38 @@ const asText = (value: unknown): string | null => (typeof value === 'string' && 
 /** Where a person types the user code (RFC 8628 §3.3's verification_uri): the pickup page. */
 export const PICKUP_PAGE_PATH = '/pickup'
 
+/**
+ * The license a product showed to renew it (`license`, its .lic text): only one this portal issued,
+ * byte for byte once dearmored, so a license id alone opens no renewal (its prefill names the
+ * customer). Then the renewal's own checks: not revoked (410 LICENSE_REVOKED), no live renewal yet
+ * (409 RENEWAL_EXISTS), the pickup's product and feature code (422 RENEWAL_MISMATCH).
+ */
+async function renewedBy(c: Context<AppEnv>, text: string, terms: { product: string; featureCode: string }): Promise<string> {
+  let shown: string
+  let licenseId: unknown
+  try {
+    shown = dearmorLicense(text)
+    licenseId = inspectLicense(text).claims.sub
+  } catch {
+    throw new ValidationError({ license: 'INVALID_FORMAT' })
+  }
+  const stored = typeof licenseId === 'string' ? await getLicense(c.env.DB, licenseId) : null
+  if (!stored || dearmorLicense(stored.text) !== shown) throw new ValidationError({ license: 'NOT_ALLOWED' })
+  const { config } = c.var
+  const renewable = await resolveRenewal(c.env.DB, config, { licenseId: stored.id, token: await deriveRenewalToken(config.statusTokenKey, stored.id) })
+  checkRenewalTerms(renewable, terms)
+  return stored.id
+}
+
+/** The pickup's link: the apply link, or the renewal link of the license it renews, with `p`. */
+async function pickupLink(c: Context<AppEnv>, pickup: Pick<Pickup, 'product' | 'featureCode' | 'renewsLicenseId'>, shown: string): Promise<string> {
+  const { config } = c.var
+  if (pickup.renewsLicenseId === null) return applyLink({ origin: config.publicOrigin, product: pickup.product, featureCode: pickup.featureCode, pickup: shown })
+  const url = new URL(await renewalUrlOf(config.publicOrigin, config.statusTokenKey, pickup.renewsLicenseId))
+  url.searchParams.set('p', shown)
+  return url.href
+}
+
 /** A guess that found nothing counts against the client's limit, for the token and the page alike. */
 async function countMiss(c: Context<AppEnv>): Promise<void> {
   const limiter = c.env.SUBMIT_RATE_LIMITER
@@ -86,7 +122,10 @@ export const pickups = new Hono<AppEnv>()
     else if (!isValidFeatureCode(featureCode) || (config.featureCodePattern !== null && !config.featureCodePattern.test(featureCode))) {
       fields.feature_code = 'INVALID_FORMAT'
     }
+    const license = body.license === undefined ? null : typeof body.license === 'string' && body.license.trim() !== '' ? body.license : ''
+    if (license === '') fields.license = 'INVALID_FORMAT'
     if (Object.keys(fields).length > 0) throw new ValidationError(fields)
+    const renewsLicenseId = license === null ? null : await renewedBy(c, license, { product, featureCode })
 
     const now = Date.now()
     const deviceCode = newDeviceCode()
@@ -108,6 +147,7 @@ export const pickups = new Hono<AppEnv>()
         applicationId: null,
         boundAt: null,
         consumedAt: null,
+        renewsLicenseId,
       }
       try {
         await insertPickup(c.env.DB, pickup)
@@ -116,14 +156,14 @@ export const pickups = new Hono<AppEnv>()
         if (round === 2) throw err
       }
     }
-    log.info('pickup created', { product, userCode })
+    log.info('pickup created', { product, userCode, renews: renewsLicenseId ?? undefined })
     const shown = displayUserCode(userCode)
     c.header('Cache-Control', 'no-store')
     return c.json({
       device_code: deviceCode,
       user_code: shown,
       verification_uri: new URL(PICKUP_PAGE_PATH, config.publicOrigin).href,
-      verification_uri_complete: await applyLink({ origin: config.publicOrigin, product, featureCode, pickup: shown }),
+      verification_uri_complete: await pickupLink(c, { product, featureCode, renewsLicenseId }, shown),
       expires_in: Math.round(config.pickupTtlMs / 1000),
       interval: Math.round(config.pickupIntervalMs / 1000),
     })
@@ -196,7 +236,7 @@ export const pickups = new Hono<AppEnv>()
     return c.json({
       user_code: shown,
       product: pickup.product,
-      verification_uri_complete: await applyLink({ origin: config.publicOrigin, product: pickup.product, featureCode: pickup.featureCode, pickup: shown }),
+      verification_uri_complete: await pickupLink(c, pickup, shown),
       expires_in: Math.max(0, Math.floor((pickup.expiresAt - now) / 1000)),
     })
   })
