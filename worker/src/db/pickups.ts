@@ -128,7 +128,9 @@ export async function bindPickupToExisting(db: D1Database, bind: { userCode: str
     .prepare(
       `UPDATE pickups SET application_id = ?2, bound_at = ?3, expires_at = MAX(expires_at, ?3 + ?4)
        WHERE user_code = ?1 AND application_id IS NULL AND consumed_at IS NULL AND expires_at > ?3
-         AND NOT EXISTS (SELECT 1 FROM pickups WHERE application_id = ?2)`,
+         AND NOT EXISTS (SELECT 1 FROM pickups WHERE application_id = ?2)
+         -- What the product asked for: a renewal pickup only for that license's renewal, and back.
+         AND renews_license_id IS (SELECT renews_license_id FROM applications WHERE id = ?2)`,
     )
     .bind(bind.userCode, bind.applicationId, bind.now, BOUND_PICKUP_TTL_MS)
     .run()

@@ -43,10 +43,14 @@ import { judgePending, type PendingVerdict } from '../pending-limits.ts'
 import { setRenewsStatement } from '../db/renewals.ts'
 import { checkRenewalTerms, resolveRenewal } from '../renewal/check.ts'
 
-/** 422 PICKUP_INVALID (unknown, another product or feature code), 410 PICKUP_EXPIRED, 409 PICKUP_USED. */
-async function checkPickup(db: D1Database, userCode: string, input: { product: string; featureCode: string }, now: number): Promise<void> {
+/**
+ * 422 PICKUP_INVALID (unknown, another product or feature code, or not what the product asked for:
+ * the renewal of the license it showed, or a new license), 410 PICKUP_EXPIRED, 409 PICKUP_USED.
+ */
+async function checkPickup(db: D1Database, userCode: string, input: { product: string; featureCode: string; renews: string | null }, now: number): Promise<void> {
   const found = await getPickupByUserCode(db, userCode)
   if (!found || found.product !== input.product || normalizeFeatureCode(found.featureCode) !== normalizeFeatureCode(input.featureCode)) throw new PickupError('PICKUP_INVALID')
+  if (found.renewsLicenseId !== input.renews) throw new PickupError('PICKUP_INVALID')
   if (found.applicationId !== null || found.consumedAt !== null) throw new PickupError('PICKUP_USED')
   if (now >= found.expiresAt) throw new PickupError('PICKUP_EXPIRED')
 }
@@ -124,7 +128,7 @@ export const applications = new Hono<AppEnv>()
     }
 
     // The pickup the product polls (docs/pickup.md): checked now, bound in the batch below.
-    if (pickup) await checkPickup(c.env.DB, pickup, checked.value, now)
+    if (pickup) await checkPickup(c.env.DB, pickup, { ...checked.value, renews: renewed?.license.id ?? null }, now)
 
     const app: Application = {
       ...checked.value,
@@ -182,7 +186,7 @@ export const applications = new Hono<AppEnv>()
         ])
       } catch (err) {
         // A concurrent application took the pickup first: this batch wrote nothing.
-        if (pickup) await checkPickup(c.env.DB, pickup, checked.value, now)
+        if (pickup) await checkPickup(c.env.DB, pickup, { ...checked.value, renews: renewed?.license.id ?? null }, now)
         // A concurrent twin with the same key won the PRIMARY KEY; this batch wrote nothing.
         const winner = idempotency ? await getLiveIdempotencyKey(c.env.DB, idempotency.key, now) : null
         if (!idempotency || !winner) throw err

@@ -272,6 +272,20 @@ describe('a pickup for a renewal (the product shows its current license)', () =>
     expect(Date.parse(answer.body.not_before) / 1000).toBe(old.exp)
   })
 
+  it('binds a renewal pickup only to that license\'s renewal, and a new-license pickup to no renewal (PICKUP_INVALID)', async () => {
+    const old = await licensed()
+    const renewing = await readJson<Grant>(await post('/api/pickups', { feature_code: old.featureCode, license: old.text }))
+    const plain = await newPickup(old.featureCode)
+    const token = new URL(renewing.verification_uri_complete).searchParams.get('t')
+    const fresh = await submit(validApplication({ featureCode: old.featureCode, email: `fresh-${Date.now()}@example.com`, pickup: renewing.user_code }))
+    expect(fresh.status).toBe(422)
+    expect((await readJson(fresh)).error.code).toBe('PICKUP_INVALID')
+    const renewal = await submit(validApplication({ featureCode: old.featureCode, renews: { licenseId: old.licenseId, token }, pickup: plain.user_code }))
+    expect(renewal.status).toBe(422)
+    expect((await readJson(renewal)).error.code).toBe('PICKUP_INVALID')
+    expect(await rows('SELECT id FROM applications WHERE renews_license_id = ?1', old.licenseId)).toEqual([])
+  })
+
   it('opens no renewal for a license id alone, a changed license, another machine\'s, or one that cannot be renewed', async () => {
     const old = await licensed()
     const refuse = async (body: Record<string, unknown>) => {
